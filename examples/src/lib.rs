@@ -1,0 +1,1 @@
+//! Programs built on the sip-mobility crates; see `examples/`.

@@ -1,0 +1,634 @@
+//! SIP and SIPS URIs (RFC 3261 §19.1).
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use bytestring::ByteString;
+
+use super::escape;
+use crate::error::{ErrorKind, ParseError};
+use crate::text::{is_hnv_char, is_host_char, is_param_char, is_password, is_user, Cursor, Span};
+
+/// What kind of host a URI or Via names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostKind {
+    /// A DNS name.
+    Domain,
+    /// A dotted-quad IPv4 address.
+    Ipv4,
+    /// A bracketed IPv6 reference (`[2001:db8::1]`).
+    Ipv6,
+}
+
+/// A SIP or SIPS URI: `sip:user:password@host:port;params?headers`.
+///
+/// The URI keeps its text as written and records where each part is, so
+/// reading a part is a slice and printing the URI reproduces its input.
+/// Percent-escapes are decoded by the accessors that say so.
+/// [`PartialEq`] follows the comparison rules of RFC 3261 §19.1.4.
+#[derive(Debug, Clone)]
+pub struct SipUri {
+    raw: ByteString,
+    secure: bool,
+    user: Option<Span>,
+    password: Option<Span>,
+    host: Span,
+    host_kind: HostKind,
+    port: Option<u16>,
+    params: Span,
+    headers: Span,
+}
+
+impl SipUri {
+    /// Parses a complete SIP or SIPS URI.
+    ///
+    /// # Errors
+    /// A [`ParseError`] with the offset of the first character that breaks
+    /// the `SIP-URI` / `SIPS-URI` grammar.
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        Self::parse_slice(ByteString::from(s))
+    }
+
+    pub(crate) fn parse_slice(raw: ByteString) -> Result<Self, ParseError> {
+        let mut c = Cursor::new(&raw);
+        let scheme = c.take1(|b| b.is_ascii_alphabetic(), ErrorKind::InvalidScheme)?;
+        let s = scheme.of(&raw);
+        let secure = if s.eq_ignore_ascii_case("sips") {
+            true
+        } else if s.eq_ignore_ascii_case("sip") {
+            false
+        } else {
+            return Err(c.err_at(ErrorKind::InvalidScheme, 0));
+        };
+        c.expect(b':', ErrorKind::InvalidScheme)?;
+        let parts = parse_after_scheme(&mut c)?;
+        if !c.at_end() {
+            return Err(c.err(ErrorKind::InvalidUri));
+        }
+        Ok(Self {
+            raw,
+            secure,
+            user: parts.user,
+            password: parts.password,
+            host: parts.host,
+            host_kind: parts.host_kind,
+            port: parts.port,
+            params: parts.params,
+            headers: parts.headers,
+        })
+    }
+
+    /// The URI as written.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The URI text as a zero-copy `ByteString`.
+    pub fn as_byte_string(&self) -> &ByteString {
+        &self.raw
+    }
+
+    /// `true` for `sips:`.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The scheme in lower case: `"sip"` or `"sips"`.
+    pub fn scheme(&self) -> &'static str {
+        if self.secure {
+            "sips"
+        } else {
+            "sip"
+        }
+    }
+
+    /// The user part as written (escapes not decoded).
+    pub fn user_raw(&self) -> Option<&str> {
+        self.user.map(|s| s.of(&self.raw))
+    }
+
+    /// The user part with escapes decoded (`%40` becomes `@`).
+    pub fn user(&self) -> Option<Cow<'_, str>> {
+        self.user_raw().map(escape::decode)
+    }
+
+    /// The password as written, if the URI has one (RFC 3261 discourages it).
+    pub fn password(&self) -> Option<&str> {
+        self.password.map(|s| s.of(&self.raw))
+    }
+
+    /// The host as written; an IPv6 reference keeps its brackets.
+    pub fn host(&self) -> &str {
+        self.host.of(&self.raw)
+    }
+
+    /// Whether the host is a domain name, IPv4 or IPv6 address.
+    pub fn host_kind(&self) -> HostKind {
+        self.host_kind
+    }
+
+    /// The host as an IP address when it is one that parses as such.
+    pub fn ip(&self) -> Option<IpAddr> {
+        host_ip(self.host(), self.host_kind)
+    }
+
+    /// The port, if one is written.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Iterates over the URI parameters as `(name, value)`, escapes kept.
+    pub fn params(&self) -> UriParams<'_> {
+        UriParams {
+            rest: self.params.of(&self.raw),
+            sep: b';',
+        }
+    }
+
+    /// Looks a parameter up by name, case-insensitively. `Some(None)` means
+    /// present without a value (as `lr`).
+    pub fn param(&self, name: &str) -> Option<Option<&str>> {
+        self.params()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The `transport` parameter.
+    pub fn transport(&self) -> Option<&str> {
+        self.param("transport").flatten()
+    }
+
+    /// The `user` parameter (`phone`, `ip`, ...).
+    pub fn user_param(&self) -> Option<&str> {
+        self.param("user").flatten()
+    }
+
+    /// The `method` parameter.
+    pub fn method_param(&self) -> Option<&str> {
+        self.param("method").flatten()
+    }
+
+    /// The `ttl` parameter, if it is a number 0-255.
+    pub fn ttl(&self) -> Option<u8> {
+        self.param("ttl").flatten().and_then(|v| v.parse().ok())
+    }
+
+    /// The `maddr` parameter.
+    pub fn maddr(&self) -> Option<&str> {
+        self.param("maddr").flatten()
+    }
+
+    /// Whether the `lr` parameter (loose routing, RFC 3261 §19.1.1) is present.
+    pub fn lr(&self) -> bool {
+        self.param("lr").is_some()
+    }
+
+    /// The raw parameter text, starting with `;` (empty if none).
+    pub fn params_raw(&self) -> &str {
+        self.params.of(&self.raw)
+    }
+
+    /// Iterates over the URI headers after `?` as `(hname, hvalue)`, escapes kept.
+    pub fn headers(&self) -> UriParams<'_> {
+        UriParams {
+            rest: self.headers.of(&self.raw),
+            sep: b'&',
+        }
+    }
+
+    /// Whether the URI has a `?headers` part.
+    pub fn has_headers(&self) -> bool {
+        !self.headers.is_empty()
+    }
+
+    /// The URI without its header part, as a new URI (what a registrar
+    /// binds and what a Request-URI may carry, RFC 3261 §19.1.5).
+    pub fn without_headers(&self) -> Self {
+        if self.headers.is_empty() {
+            return self.clone();
+        }
+        let end = self.headers.start as usize - 1;
+        let raw = self.raw.slice_ref(&self.raw[..end]);
+        Self {
+            raw,
+            headers: Span::new(end, end),
+            ..self.clone()
+        }
+    }
+}
+
+/// Parsed parts of a SIP URI after `scheme:`.
+pub(crate) struct SipParts {
+    pub(crate) user: Option<Span>,
+    pub(crate) password: Option<Span>,
+    pub(crate) host: Span,
+    pub(crate) host_kind: HostKind,
+    pub(crate) port: Option<u16>,
+    pub(crate) params: Span,
+    pub(crate) headers: Span,
+}
+
+/// `[ userinfo ] hostport uri-parameters [ headers ]`, stopping at the first
+/// character that cannot continue the URI.
+pub(crate) fn parse_after_scheme(c: &mut Cursor<'_>) -> Result<SipParts, ParseError> {
+    // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@".
+    // The user part may hold ';', '?' and '/', so look for the '@' first.
+    let start = c.pos;
+    let run = c
+        .rest()
+        .iter()
+        .position(|&b| !(is_user(b) || is_password(b) || b == b':' || b == b'%'));
+    let (user, password) = match run {
+        Some(n) if c.rest()[n] == b'@' => {
+            let info = &c.input[start..start + n];
+            let (u, p) = match memchr::memchr(b':', info) {
+                Some(i) => (
+                    Span::new(start, start + i),
+                    Some(Span::new(start + i + 1, start + n)),
+                ),
+                None => (Span::new(start, start + n), None),
+            };
+            if u.is_empty() {
+                return Err(c.err_at(ErrorKind::InvalidUri, start));
+            }
+            if let Some(b) = c.input[u.range()]
+                .iter()
+                .position(|&b| !(is_user(b) || b == b'%'))
+            {
+                return Err(c.err_at(ErrorKind::InvalidUri, start + b));
+            }
+            escape::check(&c.input[u.range()], u.start as usize, c.input)?;
+            if let Some(p) = p {
+                if let Some(b) = c.input[p.range()]
+                    .iter()
+                    .position(|&b| !(is_password(b) || b == b'%'))
+                {
+                    return Err(c.err_at(ErrorKind::InvalidUri, p.start as usize + b));
+                }
+                escape::check(&c.input[p.range()], p.start as usize, c.input)?;
+            }
+            c.pos = start + n + 1;
+            (Some(u), p)
+        }
+        _ => (None, None),
+    };
+    let (host, host_kind) = host(c)?;
+    let port = if c.eat(b':') {
+        let at = c.pos;
+        let n = c
+            .number(u16::MAX as u64)
+            .map_err(|_| c.err_at(ErrorKind::InvalidPort, at))?;
+        Some(n as u16)
+    } else {
+        None
+    };
+    let params = uri_params(c, b';', is_param_char, true)?;
+    let headers = if c.eat(b'?') {
+        let s = c.pos;
+        // header = hname "=" hvalue; headers = "?" header *( "&" header )
+        loop {
+            let n = c.take0(|b| is_hnv_char(b) || b == b'%');
+            if n.is_empty() {
+                return Err(c.err(ErrorKind::InvalidUri));
+            }
+            c.expect(b'=', ErrorKind::InvalidUri)?;
+            c.take0(|b| is_hnv_char(b) || b == b'%');
+            if !c.eat(b'&') {
+                break;
+            }
+        }
+        escape::check(&c.input[s..c.pos], s, c.input)?;
+        Span::new(s, c.pos)
+    } else {
+        Span::new(c.pos, c.pos)
+    };
+    Ok(SipParts {
+        user,
+        password,
+        host,
+        host_kind,
+        port,
+        params,
+        headers,
+    })
+}
+
+/// `*( ";" pname [ "=" pvalue ] )`. Returns the span from the first `;`.
+pub(crate) fn uri_params(
+    c: &mut Cursor<'_>,
+    sep: u8,
+    pred: fn(u8) -> bool,
+    leading: bool,
+) -> Result<Span, ParseError> {
+    let start = c.pos;
+    let mut first = !leading;
+    while first || c.peek() == Some(sep) {
+        if !first {
+            c.pos += 1;
+        }
+        first = false;
+        let name = c.take0(|b| pred(b) || b == b'%');
+        if name.is_empty() {
+            return Err(c.err(ErrorKind::InvalidParam));
+        }
+        if c.eat(b'=') {
+            let v = c.take0(|b| pred(b) || b == b'%');
+            if v.is_empty() {
+                return Err(c.err(ErrorKind::InvalidParam));
+            }
+        }
+    }
+    escape::check(&c.input[start..c.pos], start, c.input)?;
+    Ok(Span::new(start, c.pos))
+}
+
+/// `host = hostname / IPv4address / IPv6reference`.
+pub(crate) fn host(c: &mut Cursor<'_>) -> Result<(Span, HostKind), ParseError> {
+    let start = c.pos;
+    if c.eat(b'[') {
+        // IPv6reference = "[" IPv6address "]"; checked lexically so the
+        // three-colon form of RFC 5118 §4.10 is tolerated as that RFC asks.
+        let inner = c.take0(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if c.input[inner.range()]
+            .iter()
+            .filter(|&&b| b == b':')
+            .count()
+            < 2
+        {
+            return Err(c.err_at(ErrorKind::InvalidHost, start));
+        }
+        c.expect(b']', ErrorKind::InvalidHost)?;
+        return Ok((Span::new(start, c.pos), HostKind::Ipv6));
+    }
+    let span = c.take1(is_host_char, ErrorKind::InvalidHost)?;
+    let kind = classify_host(&c.input[span.range()])
+        .ok_or_else(|| c.err_at(ErrorKind::InvalidHost, start))?;
+    Ok((span, kind))
+}
+
+/// Checks `hostname` / `IPv4address` and says which it is.
+pub(crate) fn classify_host(h: &[u8]) -> Option<HostKind> {
+    if h.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT
+        let mut n = 0;
+        for part in h.split(|&b| b == b'.') {
+            if part.is_empty() || part.len() > 3 {
+                return None;
+            }
+            n += 1;
+        }
+        return (n == 4).then_some(HostKind::Ipv4);
+    }
+    // hostname = *( domainlabel "." ) toplabel [ "." ]
+    let h = h.strip_suffix(b".").unwrap_or(h);
+    let mut labels = h.split(|&b| b == b'.').peekable();
+    while let Some(l) = labels.next() {
+        if l.is_empty() || l[0] == b'-' || l[l.len() - 1] == b'-' {
+            return None;
+        }
+        if labels.peek().is_none() && !l[0].is_ascii_alphabetic() {
+            return None;
+        }
+    }
+    Some(HostKind::Domain)
+}
+
+pub(crate) fn host_ip(host: &str, kind: HostKind) -> Option<IpAddr> {
+    match kind {
+        HostKind::Domain => None,
+        HostKind::Ipv4 => host.parse().ok(),
+        HostKind::Ipv6 => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .ok(),
+    }
+}
+
+/// Iterator over `name[=value]` pairs of a URI parameter or header list.
+#[derive(Debug, Clone)]
+pub struct UriParams<'a> {
+    rest: &'a str,
+    sep: u8,
+}
+
+impl<'a> Iterator for UriParams<'a> {
+    type Item = (&'a str, Option<&'a str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self
+            .rest
+            .strip_prefix(self.sep as char)
+            .unwrap_or(self.rest);
+        if s.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(self.sep, s.as_bytes()).unwrap_or(s.len());
+        let item = &s[..end];
+        self.rest = &s[end..];
+        Some(match item.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (item, None),
+        })
+    }
+}
+
+/// The URI parameters whose presence in only one URI makes two URIs differ
+/// (RFC 3261 §19.1.4).
+const SIGNIFICANT: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"];
+
+impl PartialEq for SipUri {
+    /// URI comparison as RFC 3261 §19.1.4 defines it.
+    fn eq(&self, other: &Self) -> bool {
+        // "A SIP and SIPS URI are never equivalent."
+        if self.secure != other.secure {
+            return false;
+        }
+        // "Comparison of the userinfo of SIP and SIPS URIs is case-sensitive.
+        // This includes userinfo containing passwords or formatted as
+        // telephone-subscribers."
+        let canon = |s: Option<&str>| s.map(|s| escape::canonical(s, false).into_owned());
+        if canon(self.user_raw()) != canon(other.user_raw())
+            || canon(self.password()) != canon(other.password())
+        {
+            return false;
+        }
+        // Hosts compare case-insensitively; a port that is present in one
+        // and absent in the other is a difference ("A URI omitting any
+        // component with a default value will not match a URI explicitly
+        // containing that component with its default value").
+        if !self.host().eq_ignore_ascii_case(other.host()) || self.port != other.port {
+            return false;
+        }
+        // "URI uri-parameter components are compared as follows: Any
+        // uri-parameter appearing in both URIs must match. A user, ttl, or
+        // method uri-parameter appearing in only one URI never matches, even
+        // if it contains the default value. A URI that includes an maddr
+        // parameter will not match a URI that contains no maddr parameter.
+        // All other uri-parameters appearing in only one URI are ignored."
+        let lookup = |u: &Self, name: &str| {
+            u.params()
+                .find(|(n, _)| escape::canonical(n, true) == name)
+                .map(|(_, v)| v.map(|v| escape::canonical(v, true).into_owned()))
+        };
+        for (n, v) in self.params() {
+            let n = escape::canonical(n, true);
+            match lookup(other, &n) {
+                Some(ov) => {
+                    if ov != v.map(|v| escape::canonical(v, true).into_owned()) {
+                        return false;
+                    }
+                }
+                None if SIGNIFICANT.contains(&&*n) => return false,
+                None => {}
+            }
+        }
+        for (n, _) in other.params() {
+            let n = escape::canonical(n, true);
+            if SIGNIFICANT.contains(&&*n) && lookup(self, &n).is_none() {
+                return false;
+            }
+        }
+        // "URI header components are never ignored. Any present header
+        // component MUST be present in both URIs and match."
+        let headers = |u: &Self| {
+            let mut v: Vec<(String, String)> = u
+                .headers()
+                .map(|(n, v)| {
+                    (
+                        escape::canonical(n, true).into_owned(),
+                        escape::canonical(v.unwrap_or(""), false).into_owned(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        headers(self) == headers(other)
+    }
+}
+
+impl Eq for SipUri {}
+
+impl core::fmt::Display for SipUri {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> SipUri {
+        SipUri::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn parts() {
+        let x = u("sip:alice:secret@atlanta.com:5061;transport=tcp;lr?subject=project%20x&priority=urgent");
+        assert_eq!(x.user_raw(), Some("alice"));
+        assert_eq!(x.password(), Some("secret"));
+        assert_eq!(x.host(), "atlanta.com");
+        assert_eq!(x.port(), Some(5061));
+        assert_eq!(x.transport(), Some("tcp"));
+        assert!(x.lr());
+        assert_eq!(
+            x.headers().collect::<Vec<_>>(),
+            vec![
+                ("subject", Some("project%20x")),
+                ("priority", Some("urgent"))
+            ]
+        );
+    }
+
+    /// RFC 4475 §3.1.1.9: the user part holds a semicolon.
+    #[test]
+    fn rfc4475_semiuri_user_with_semicolon() {
+        let x = u("sip:user;par=u%40example.net@example.com");
+        assert_eq!(x.user_raw(), Some("user;par=u%40example.net"));
+        assert_eq!(x.user().as_deref(), Some("user;par=u@example.net"));
+        assert_eq!(x.host(), "example.com");
+        assert_eq!(x.params().count(), 0);
+    }
+
+    /// RFC 5118 §4.2 and §4.4: IPv6 hosts need brackets; a port follows them.
+    #[test]
+    fn rfc5118_ipv6_references() {
+        let x = u("sip:[2001:db8::10]:5070");
+        assert_eq!(x.host(), "[2001:db8::10]");
+        assert_eq!(x.port(), Some(5070));
+        assert_eq!(x.ip(), Some("2001:db8::10".parse().unwrap()));
+        assert!(SipUri::parse("sip:user@2001:db8::10").is_err());
+        let amb = u("sip:[2001:db8::10:5070]");
+        assert_eq!(amb.port(), None);
+    }
+
+    /// RFC 3261 §19.1.4 examples of equivalent URIs.
+    #[test]
+    fn rfc3261_19_1_4_equal() {
+        for (a, b) in [
+            (
+                "sip:%61lice@atlanta.com;transport=TCP",
+                "sip:alice@AtLanTa.CoM;Transport=tcp",
+            ),
+            ("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"),
+            ("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"),
+            (
+                "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+                "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com",
+            ),
+            (
+                "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+                "sip:alice@atlanta.com?priority=urgent&subject=project%20x",
+            ),
+        ] {
+            assert_eq!(u(a), u(b), "{a} == {b}");
+        }
+    }
+
+    /// RFC 3261 §19.1.4 examples of URIs that are not equivalent.
+    #[test]
+    fn rfc3261_19_1_4_not_equal() {
+        for (a, b) in [
+            (
+                "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+                "sip:alice@AtLanTa.CoM;Transport=UDP",
+            ),
+            ("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"),
+            ("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"),
+            (
+                "sip:bob@biloxi.com",
+                "sip:bob@biloxi.com:6000;transport=tcp",
+            ),
+            (
+                "sip:carol@chicago.com",
+                "sip:carol@chicago.com?Subject=next%20meeting",
+            ),
+            ("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"),
+            ("sip:alice@atlanta.com", "sips:alice@atlanta.com"),
+            ("sip:a%3bb@x.com", "sip:a;b@x.com"),
+        ] {
+            assert_ne!(u(a), u(b), "{a} != {b}");
+        }
+    }
+
+    #[test]
+    fn malformed() {
+        for bad in [
+            "sip:",
+            "sip:@host",
+            "sip:host:99999",
+            "sip:host;",
+            "sip:host;;a",
+            "sip:a b",
+            "sip:[::1",
+            "sip:host?",
+            "sip:us%zzer@host",
+            "sip:-bad-.com",
+            "sip:1.2.3",
+        ] {
+            assert!(SipUri::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
