@@ -128,6 +128,7 @@
 //! | Content-Length | [`ContentLength`] | | Content-Type, Accept | [`ContentType`], [`Accept`] |
 
 mod builder;
+mod check;
 mod error;
 mod framer;
 mod header;

@@ -287,6 +287,23 @@ impl Message {
             })
     }
 
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.headers
+    }
+
+    /// Parses every value of one header line as `H`.
+    pub(crate) fn check_line<H: TypedHeader>(&self, e: &Entry) -> Result<(), ParseError> {
+        let (value, base) = e.value_slice(&self.head);
+        if H::LIST {
+            for (off, s) in split_list(&value) {
+                self.parse_value::<H>(&value.slice_ref(s), base.map(|b| b + off))?;
+            }
+        } else {
+            self.parse_value::<H>(&value, base)?;
+        }
+        Ok(())
+    }
+
     fn parse_value<H: TypedHeader>(
         &self,
         v: &ByteString,

@@ -1,0 +1,58 @@
+//! Parsing every header that has a typed form, for tools and strict elements.
+
+use crate::error::ParseError;
+use crate::header::typed::*;
+use crate::header::{Entry, HeaderName, TypedHeader};
+use crate::message::Message;
+
+impl Message {
+    /// Parses every header line whose name has a typed form in this crate,
+    /// and the Request-URI. Lines of other headers are not looked at.
+    ///
+    /// A proxy needs only the headers it acts on; a linter, a fuzzer or a
+    /// strict element that wants to refuse any malformed header calls this.
+    ///
+    /// # Errors
+    /// The first malformed value, positioned in the message.
+    pub fn check_typed_headers(&self) -> Result<(), ParseError> {
+        if let Some(uri) = self.request_uri() {
+            uri?;
+        }
+        for e in self.entries() {
+            check_entry(self, e)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_entry(m: &Message, e: &Entry) -> Result<(), ParseError> {
+    macro_rules! dispatch {
+        ($($ty:ty),* $(,)?) => {
+            $( if e.name == <$ty as TypedHeader>::NAME { return m.check_line::<$ty>(e); } )*
+        };
+    }
+    if matches!(e.name, HeaderName::Other(_)) {
+        return Ok(());
+    }
+    dispatch!(
+        Via,
+        From,
+        To,
+        Contact,
+        CSeq,
+        CallId,
+        MaxForwards,
+        Expires,
+        MinExpires,
+        ContentLength,
+        ContentType,
+        Accept,
+        Route,
+        RecordRoute,
+        Path,
+        ServiceRoute,
+        ReferTo,
+        ReferredBy,
+    );
+    Ok(())
+}
