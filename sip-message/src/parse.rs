@@ -89,10 +89,15 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
     };
     // The head keeps the CRLF of its last line; the body starts after the blank line.
     let head_len = blank + 2;
-    let head = match std::str::from_utf8(&b[..head_len]) {
-        Ok(_) => ByteString::try_from(buf.slice(..head_len))
-            .map_err(|_| ParseError::at(ErrorKind::InvalidUtf8, b, 0))?,
-        Err(e) => return Err(ParseError::at(ErrorKind::InvalidUtf8, b, e.valid_up_to())),
+    // The head is checked as UTF-8 once; every later slice of it is a str for free.
+    let head = match ByteString::try_from(buf.slice(..head_len)) {
+        Ok(h) => h,
+        Err(_) => {
+            let at = std::str::from_utf8(&b[..head_len])
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            return Err(ParseError::at(ErrorKind::InvalidUtf8, b, at));
+        }
     };
     let h = head.as_bytes();
 
