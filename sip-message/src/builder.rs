@@ -150,7 +150,7 @@ impl Message {
         assert!(self.is_request(), "response_to on a response");
         let mut b = Self::response(code);
         for h in self.headers() {
-            match h.name {
+            match &h.name {
                 HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq => {
                     b = b.header(h.name.clone(), h.value)
                 }

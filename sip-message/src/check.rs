@@ -2,7 +2,7 @@
 
 use crate::error::ParseError;
 use crate::header::typed::*;
-use crate::header::{Entry, HeaderName, TypedHeader};
+use crate::header::{Entry, TypedHeader, OTHER};
 use crate::message::Message;
 
 impl Message {
@@ -28,10 +28,10 @@ impl Message {
 fn check_entry(m: &Message, e: &Entry) -> Result<(), ParseError> {
     macro_rules! dispatch {
         ($($ty:ty),* $(,)?) => {
-            $( if e.name == <$ty as TypedHeader>::NAME { return m.check_line::<$ty>(e); } )*
+            $( if Some(e.id) == <$ty as TypedHeader>::NAME.index() { return m.check_line::<$ty>(e); } )*
         };
     }
-    if matches!(e.name, HeaderName::Other(_)) {
+    if e.id == OTHER {
         return Ok(());
     }
     dispatch!(

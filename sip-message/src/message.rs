@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::header::{split_list, Entry, HeaderField, HeaderName, TypedHeader};
+use crate::header::{split_list, Entry, HeaderField, HeaderName, TypedHeader, Want};
 use crate::method::Method;
 use crate::parse::{self, Framing, StartLine};
 use crate::uri::Uri;
@@ -200,7 +200,7 @@ impl Message {
     /// Iterates over the header lines in order, as written.
     pub fn headers(&self) -> impl Iterator<Item = HeaderField<'_>> {
         self.headers.iter().map(move |e| HeaderField {
-            name: &e.name,
+            name: e.name(&self.head),
             raw_name: e.raw_name(&self.head),
             value: e.value(&self.head),
         })
@@ -213,23 +213,26 @@ impl Message {
 
     /// The raw value of the first line of header `name`.
     pub fn header(&self, name: &HeaderName) -> Option<&str> {
+        let want = Want::new(name);
         self.headers
             .iter()
-            .find(|e| e.name == *name)
+            .find(|e| e.is(want, &self.head))
             .map(|e| e.value(&self.head))
     }
 
     /// The raw values of every line of header `name`, in order.
     pub fn header_values<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a str> + 'a {
+        let want = Want::new(name);
         self.headers
             .iter()
-            .filter(move |e| e.name == *name)
+            .filter(move |e| e.is(want, &self.head))
             .map(move |e| e.value(&self.head))
     }
 
     /// Whether the message has header `name`.
     pub fn has_header(&self, name: &HeaderName) -> bool {
-        self.headers.iter().any(|e| e.name == *name)
+        let want = Want::new(name);
+        self.headers.iter().any(|e| e.is(want, &self.head))
     }
 
     /// The first value of a typed header (the topmost Via, the first Contact, ...).
@@ -253,7 +256,9 @@ impl Message {
     /// # Errors
     /// The value's parse error, positioned in the message.
     pub fn typed_opt<H: TypedHeader>(&self) -> Result<Option<H>, ParseError> {
-        let Some(e) = self.headers.iter().find(|e| e.name == H::NAME) else {
+        let name = H::NAME;
+        let want = Want::new(&name);
+        let Some(e) = self.headers.iter().find(|e| e.is(want, &self.head)) else {
             return Ok(None);
         };
         let (value, base) = e.value_slice(&self.head);
@@ -269,9 +274,11 @@ impl Message {
     /// Every value of a typed header: each line, and for list headers each
     /// comma-separated element of each line.
     pub fn typed_all<H: TypedHeader>(&self) -> impl Iterator<Item = Result<H, ParseError>> + '_ {
+        // Typed headers always have known names.
+        let id = H::NAME.index();
         self.headers
             .iter()
-            .filter(|e| e.name == H::NAME)
+            .filter(move |e| Some(e.id) == id)
             .flat_map(move |e| {
                 let (value, base) = e.value_slice(&self.head);
                 let items: Vec<(usize, ByteString)> = if H::LIST {
@@ -351,7 +358,7 @@ impl Message {
 
     /// Appends a header line at the end of the header section.
     pub fn push_header(&mut self, name: HeaderName, value: &str) {
-        self.headers.push(Entry::owned(name, value));
+        self.headers.push(Entry::owned(&name, value));
         self.edited = true;
     }
 
@@ -359,12 +366,13 @@ impl Message {
     /// at the top of the header section if there is none (a proxy adding
     /// its Via or Record-Route, RFC 3261 §16.6 steps 4 and 8).
     pub fn prepend_header(&mut self, name: HeaderName, value: &str) {
+        let want = Want::new(&name);
         let at = self
             .headers
             .iter()
-            .position(|e| e.name == name)
+            .position(|e| e.is(want, &self.head))
             .unwrap_or(0);
-        self.headers.insert(at, Entry::owned(name, value));
+        self.headers.insert(at, Entry::owned(&name, value));
         self.edited = true;
     }
 
@@ -373,20 +381,21 @@ impl Message {
     /// # Panics
     /// If `index > self.header_count()`.
     pub fn insert_header(&mut self, index: usize, name: HeaderName, value: &str) {
-        self.headers.insert(index, Entry::owned(name, value));
+        self.headers.insert(index, Entry::owned(&name, value));
         self.edited = true;
     }
 
     /// Replaces every line of header `name` with one line holding `value`,
     /// at the position of the first (or at the end if absent).
     pub fn set_header(&mut self, name: HeaderName, value: &str) {
-        let entry = Entry::owned(name.clone(), value);
-        match self.headers.iter().position(|e| e.name == name) {
+        let entry = Entry::owned(&name, value);
+        let want = Want::new(&name);
+        match self.headers.iter().position(|e| e.is(want, &self.head)) {
             Some(i) => {
                 self.headers[i] = entry;
                 let mut j = i + 1;
                 while j < self.headers.len() {
-                    if self.headers[j].name == name {
+                    if self.headers[j].is(want, &self.head) {
                         self.headers.remove(j);
                     } else {
                         j += 1;
@@ -406,7 +415,9 @@ impl Message {
     /// Removes every line of header `name`; returns how many were removed.
     pub fn remove_header(&mut self, name: &HeaderName) -> usize {
         let before = self.headers.len();
-        self.headers.retain(|e| e.name != *name);
+        let want = Want::new(name);
+        let head = &self.head;
+        self.headers.retain(|e| !e.is(want, head));
         let n = before - self.headers.len();
         if n > 0 {
             self.edited = true;
@@ -418,7 +429,8 @@ impl Message {
     /// element of its first line, leaving the rest of that line (a proxy
     /// popping its own Route, RFC 3261 §16.4; a response losing its top Via, §16.7).
     pub fn remove_first_value(&mut self, name: &HeaderName) -> Option<String> {
-        let i = self.headers.iter().position(|e| e.name == *name)?;
+        let want = Want::new(name);
+        let i = self.headers.iter().position(|e| e.is(want, &self.head))?;
         let value = self.headers[i].value(&self.head).to_owned();
         let mut parts = split_list(&value);
         let (_, first) = parts.next()?;
@@ -427,8 +439,8 @@ impl Message {
         if rest.is_empty() {
             self.headers.remove(i);
         } else {
-            let n = self.headers[i].name.clone();
-            self.headers[i] = Entry::owned(n, &rest.join(", "));
+            let n = self.headers[i].name(&self.head);
+            self.headers[i] = Entry::owned(&n, &rest.join(", "));
         }
         self.edited = true;
         Some(first)
@@ -503,14 +515,16 @@ impl Message {
             }
         }
         for (i, e) in self.headers.iter().enumerate() {
-            if e.name.is_single_value() && self.headers[i + 1..].iter().any(|f| f.name == e.name) {
-                let pos = self.headers[i + 1..]
-                    .iter()
-                    .find(|f| f.name == e.name)
-                    .and_then(|f| f.value_slice(&self.head).1)
-                    .unwrap_or(0);
+            if e.id == crate::header::OTHER || !HeaderName::from_index(e.id).is_single_value() {
+                continue;
+            }
+            if let Some(f) = self.headers[i + 1..]
+                .iter()
+                .find(|f| f.same_name(e, &self.head))
+            {
+                let pos = f.value_slice(&self.head).1.unwrap_or(0);
                 return Err(ParseError::at(
-                    ErrorKind::RepeatedHeader(canonical(&e.name)),
+                    ErrorKind::RepeatedHeader(canonical(&HeaderName::from_index(e.id))),
                     self.head.as_bytes(),
                     pos,
                 ));
@@ -536,7 +550,7 @@ impl Message {
                 let pos = self
                     .headers
                     .iter()
-                    .find(|e| e.name == HeaderName::CSeq)
+                    .find(|e| e.is(Want::new(&HeaderName::CSeq), &self.head))
                     .and_then(|e| e.value_slice(&self.head).1)
                     .unwrap_or(0);
                 return Err(ParseError::at(

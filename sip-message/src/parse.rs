@@ -8,7 +8,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::header::{Entry, HeaderName};
+use crate::header::{known_index_at, Entry, HeaderName, OTHER};
 use crate::method::Method;
 use crate::text::{is_token, is_wsp, parse_decimal, Span};
 
@@ -51,15 +51,33 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// (below 0x20, or DEL), or `b.len()` if none.
 #[inline]
 fn next_ctl(b: &[u8], mut i: usize) -> usize {
-    while i + 8 <= b.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        let x = u64::from_le_bytes(w);
+    #[inline(always)]
+    fn mask(x: u64) -> u64 {
         // Bytes < 0x20 (high bit clear in x, set after subtracting 0x20), or == 0x7F.
         let lt = x.wrapping_sub(LO * 0x20) & !x & HI;
         let y = x ^ (LO * 0x7f);
         let del = y.wrapping_sub(LO) & !y & HI;
-        let m = lt | del;
+        lt | del
+    }
+    #[inline(always)]
+    fn word(b: &[u8], i: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    }
+    while i + 16 <= b.len() {
+        let (m0, m1) = (mask(word(b, i)), mask(word(b, i + 8)));
+        if m0 | m1 != 0 {
+            return if m0 != 0 {
+                i + (m0.trailing_zeros() / 8) as usize
+            } else {
+                i + 8 + (m1.trailing_zeros() / 8) as usize
+            };
+        }
+        i += 16;
+    }
+    while i + 8 <= b.len() {
+        let m = mask(word(b, i));
         if m != 0 {
             return i + (m.trailing_zeros() / 8) as usize;
         }
@@ -75,7 +93,30 @@ fn next_ctl(b: &[u8], mut i: usize) -> usize {
     b.len()
 }
 
+/// The first `:` at or after `i` within the next 32 bytes, found a word
+/// at a time (header names are short; memchr's setup costs more).
+#[inline]
+fn find_colon(b: &[u8], i: usize) -> Option<usize> {
+    let end = b.len().min(i + 32);
+    let mut k = i;
+    while k + 8 <= end {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[k..k + 8]);
+        let x = u64::from_le_bytes(w) ^ (LO * u64::from(b':'));
+        let m = x.wrapping_sub(LO) & !x & HI;
+        if m != 0 {
+            return Some(k + (m.trailing_zeros() / 8) as usize);
+        }
+        k += 8;
+    }
+    b[k..end].iter().position(|&c| c == b':').map(|p| k + p)
+}
+
 /// Parses a whole message from `buf`.
+///
+/// One pass over the head finds the start line and every header line; the
+/// empty line ends it. The head is then checked as UTF-8 once, so every
+/// later slice of it is a `str` without another check.
 pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Parsed, ParseError> {
     let b = &buf[..];
     if b.is_empty() {
@@ -84,53 +125,62 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
     if b.len() > max_size {
         return Err(ParseError::at(ErrorKind::TooLarge, b, max_size));
     }
-    let Some(blank) = memchr::memmem::find(b, b"\r\n\r\n") else {
-        return Err(ParseError::at(ErrorKind::NoEndOfHeaders, b, b.len()));
-    };
-    // The head keeps the CRLF of its last line; the body starts after the blank line.
-    let head_len = blank + 2;
-    // The head is checked as UTF-8 once; every later slice of it is a str for free.
-    let head = match ByteString::try_from(buf.slice(..head_len)) {
-        Ok(h) => h,
-        Err(_) => {
-            let at = std::str::from_utf8(&b[..head_len])
-                .err()
-                .map_or(0, |e| e.valid_up_to());
-            return Err(ParseError::at(ErrorKind::InvalidUtf8, b, at));
-        }
-    };
-    let h = head.as_bytes();
-
-    let (start, start_end) = start_line(&head)?;
+    let (start, start_end) = start_line(b)?;
+    let cl_id = HeaderName::ContentLength.index().unwrap_or(OTHER);
 
     let mut headers = Vec::with_capacity(16);
     let mut content_length: Option<(usize, usize)> = None;
     let mut pos = start_end;
-    while pos < head_len {
+    let n = b.len();
+    let blank = loop {
+        // The empty line ends the head.
+        match b.get(pos) {
+            Some(b'\r') if b.get(pos + 1) == Some(&b'\n') => break pos,
+            None => return Err(ParseError::at(ErrorKind::NoEndOfHeaders, b, n)),
+            _ => {}
+        }
         let line_start = pos;
-        // field-name = token
+        // field-name = token. Fast path: the name before the next ':' is a
+        // known name (which is a token by construction); otherwise check
+        // every character.
+        let mut id = OTHER;
         let mut i = pos;
-        while i < head_len && is_token(h[i]) {
-            i += 1;
+        if let Some(colon) = find_colon(b, pos) {
+            let mut end = colon;
+            while end > pos && is_wsp(b[end - 1]) {
+                end -= 1;
+            }
+            if let Some(k) = known_index_at(b, pos, end - pos) {
+                id = k;
+                i = end;
+            }
+        }
+        if id == OTHER {
+            while i < n && is_token(b[i]) {
+                i += 1;
+            }
         }
         let name_end = i;
         if name_end == line_start {
-            return Err(ParseError::at(ErrorKind::InvalidHeaderName, h, line_start));
+            return Err(ParseError::at(ErrorKind::InvalidHeaderName, b, line_start));
         }
         // HCOLON = *( SP / HTAB ) ":" SWS
-        while i < head_len && is_wsp(h[i]) {
+        while i < n && is_wsp(b[i]) {
             i += 1;
         }
-        if h.get(i) != Some(&b':') {
-            return Err(ParseError::at(ErrorKind::MissingColon, h, i));
+        if b.get(i) != Some(&b':') {
+            if i >= n {
+                return Err(ParseError::at(ErrorKind::NoEndOfHeaders, b, n));
+            }
+            return Err(ParseError::at(ErrorKind::MissingColon, b, i));
         }
         i += 1;
-        // Skip SWS, which may include folding, before the value.
+        // SWS before the value, which may include folding.
         loop {
-            while i < head_len && is_wsp(h[i]) {
+            while i < n && is_wsp(b[i]) {
                 i += 1;
             }
-            if i + 2 < head_len && h[i] == b'\r' && h[i + 1] == b'\n' && is_wsp(h[i + 2]) {
+            if i + 2 < n && b[i] == b'\r' && b[i + 1] == b'\n' && is_wsp(b[i + 2]) {
                 i += 3;
             } else {
                 break;
@@ -140,10 +190,10 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
         // The value runs to the CRLF that is not followed by SP or HTAB.
         let line_end;
         loop {
-            i = next_ctl(h, i);
-            match h.get(i) {
-                Some(b'\r') if h.get(i + 1) == Some(&b'\n') => {
-                    if h.get(i + 2).is_some_and(|&c| is_wsp(c)) {
+            i = next_ctl(b, i);
+            match b.get(i) {
+                Some(b'\r') if b.get(i + 1) == Some(&b'\n') => {
+                    if b.get(i + 2).is_some_and(|&c| is_wsp(c)) {
                         i += 3; // folded line: LWS, part of the value
                     } else {
                         line_end = i;
@@ -152,30 +202,25 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
                 }
                 Some(b'\t') => i += 1,
                 // quoted-pair may escape %x00-09 / %x0B-0C / %x0E-7F (RFC 4475 §3.1.1.2).
-                Some(&c) if c != b'\r' && c != b'\n' && i > 0 && h[i - 1] == b'\\' => i += 1,
-                Some(b'\r' | b'\n') => return Err(ParseError::at(ErrorKind::ExpectedCrlf, h, i)),
-                Some(_) => return Err(ParseError::at(ErrorKind::InvalidHeaderValue, h, i)),
-                None => return Err(ParseError::at(ErrorKind::ExpectedCrlf, h, i)),
+                Some(&c) if c != b'\r' && c != b'\n' && b[i - 1] == b'\\' => i += 1,
+                Some(b'\r' | b'\n') => return Err(ParseError::at(ErrorKind::ExpectedCrlf, b, i)),
+                Some(_) => return Err(ParseError::at(ErrorKind::InvalidHeaderValue, b, i)),
+                None => return Err(ParseError::at(ErrorKind::NoEndOfHeaders, b, i)),
             }
         }
         let mut value_end = line_end;
-        while value_end > value_start && is_wsp(h[value_end - 1]) {
+        while value_end > value_start && is_wsp(b[value_end - 1]) {
             value_end -= 1;
         }
-        let name = match HeaderName::known(&h[line_start..name_end]) {
-            Some(n) => n,
-            None => HeaderName::Other(head.slice_ref(&head[line_start..name_end])),
-        };
-        if matches!(name, HeaderName::ContentLength) {
-            let digits = &h[value_start..value_end];
-            let n = parse_decimal(digits, u64::from(u32::MAX))
-                .ok_or_else(|| ParseError::at(ErrorKind::InvalidContentLength, h, value_start))?
+        if id == cl_id {
+            let n = parse_decimal(&b[value_start..value_end], u64::from(u32::MAX))
+                .ok_or_else(|| ParseError::at(ErrorKind::InvalidContentLength, b, value_start))?
                 as usize;
             match content_length {
                 Some((m, _)) if m != n => {
                     return Err(ParseError::at(
                         ErrorKind::ConflictingContentLength,
-                        h,
+                        b,
                         value_start,
                     ))
                 }
@@ -183,7 +228,7 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
             }
         }
         headers.push(Entry::from_head(
-            name,
+            id,
             line_start,
             name_end,
             value_start,
@@ -191,15 +236,47 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
             line_end,
         ));
         pos = line_end + 2;
-    }
+    };
 
-    let body_start = blank + 4;
+    // The head keeps the CRLF of its last line; the body starts after the blank line.
+    let head_len = blank;
+    let head = match ByteString::try_from(buf.slice(..head_len)) {
+        Ok(h) => h,
+        Err(_) => {
+            let at = std::str::from_utf8(&b[..head_len])
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            return Err(ParseError::at(ErrorKind::InvalidUtf8, b, at));
+        }
+    };
+    let start = match start {
+        RawStart::Request {
+            method,
+            uri,
+            version,
+        } => StartLine::Request {
+            method: Method::from_slice(crate::text::slice(&head, method)),
+            uri,
+            version,
+        },
+        RawStart::Response {
+            version,
+            code,
+            reason,
+        } => StartLine::Response {
+            version,
+            code,
+            reason,
+        },
+    };
+
+    let body_start = blank + 2;
     let body = match (content_length, framing) {
         (Some((n, at)), _) => {
             if body_start + n > b.len() {
                 // RFC 3261 §18.3: a datagram body shorter than Content-Length
                 // is an error; the message is discarded (or answered 400).
-                return Err(ParseError::at(ErrorKind::BodyTooShort, h, at));
+                return Err(ParseError::at(ErrorKind::BodyTooShort, b, at));
             }
             // Surplus octets after Content-Length are discarded (§18.3).
             buf.slice(body_start..body_start + n)
@@ -208,7 +285,7 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
         (None, Framing::Stream) => {
             return Err(ParseError::at(
                 ErrorKind::MissingContentLength,
-                h,
+                b,
                 start_end,
             ))
         }
@@ -222,9 +299,22 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
     })
 }
 
+/// The start line before the head is known to be UTF-8.
+enum RawStart {
+    Request {
+        method: Span,
+        uri: Span,
+        version: Span,
+    },
+    Response {
+        version: Span,
+        code: u16,
+        reason: Span,
+    },
+}
+
 /// Parses the Request-Line or Status-Line; returns it and the offset after its CRLF.
-fn start_line(head: &ByteString) -> Result<(StartLine, usize), ParseError> {
-    let h = head.as_bytes();
+fn start_line(h: &[u8]) -> Result<(RawStart, usize), ParseError> {
     let eol = next_ctl(h, 0);
     if h.get(eol) != Some(&b'\r') || h.get(eol + 1) != Some(&b'\n') {
         return Err(ParseError::at(ErrorKind::ExpectedCrlf, h, eol));
@@ -257,7 +347,7 @@ fn start_line(head: &ByteString) -> Result<(StartLine, usize), ParseError> {
         // excluded by the line scan, UTF-8 validity by the head check.
         let reason = Span::new(c + 4, eol);
         return Ok((
-            StartLine::Response {
+            RawStart::Response {
                 version: Span::new(0, v_end),
                 code,
                 reason,
@@ -306,10 +396,9 @@ fn start_line(head: &ByteString) -> Result<(StartLine, usize), ParseError> {
         // Trailing SP after the version (RFC 4475 §3.1.2.10) or other junk.
         return Err(ParseError::at(ErrorKind::ExpectedCrlf, h, v_end));
     }
-    let method = Method::from_slice(head.slice_ref(&head[..m_end]));
     Ok((
-        StartLine::Request {
-            method,
+        RawStart::Request {
+            method: Span::new(0, m_end),
             uri: Span::new(u_start, u_end),
             version: Span::new(v_start, v_end),
         },

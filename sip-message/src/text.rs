@@ -47,7 +47,6 @@ const USER: u8 = 8;
 const PASSWORD: u8 = 16;
 const PARAM: u8 = 32;
 const HNV: u8 = 64;
-const HOST: u8 = 128;
 
 const fn class_table() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -104,9 +103,6 @@ const fn class_table() -> [u8; 256] {
         if matches!(b, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$') {
             f |= HNV;
         }
-        if alnum || matches!(b, b'-' | b'.') {
-            f |= HOST;
-        }
         t[c] = f;
         c += 1;
     }
@@ -114,6 +110,69 @@ const fn class_table() -> [u8; 256] {
 }
 
 static CLASS: [u8; 256] = class_table();
+
+const USERINFO: u8 = 1;
+const PARAM_ESC: u8 = 2;
+const HNV_ESC: u8 = 4;
+const LIST_SPECIAL: u8 = 8;
+
+const fn class2_table() -> [u8; 256] {
+    let base = class_table();
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let f = base[c];
+        let b = c as u8;
+        let mut g = 0u8;
+        if f & (USER | PASSWORD) != 0 || b == b':' || b == b'%' {
+            g |= USERINFO;
+        }
+        if f & PARAM != 0 || b == b'%' {
+            g |= PARAM_ESC;
+        }
+        if f & HNV != 0 || b == b'%' {
+            g |= HNV_ESC;
+        }
+        if matches!(b, b',' | b'"' | b'<' | b'>' | b'(' | b')' | b'\\') {
+            g |= LIST_SPECIAL;
+        }
+        t[c] = g;
+        c += 1;
+    }
+    t
+}
+
+static CLASS2: [u8; 256] = class2_table();
+
+/// Characters of `userinfo` (user or password, `:` and escapes).
+#[inline]
+pub(crate) fn is_userinfo(b: u8) -> bool {
+    CLASS2[b as usize] & USERINFO != 0
+}
+/// `paramchar` including the `%` of escapes.
+#[inline]
+pub(crate) fn is_param_esc(b: u8) -> bool {
+    CLASS2[b as usize] & PARAM_ESC != 0
+}
+/// `hname`/`hvalue` characters including the `%` of escapes.
+#[inline]
+pub(crate) fn is_hnv_esc(b: u8) -> bool {
+    CLASS2[b as usize] & HNV_ESC != 0
+}
+/// Characters that matter when splitting a list at commas.
+#[inline]
+pub(crate) fn is_list_special(b: u8) -> bool {
+    CLASS2[b as usize] & LIST_SPECIAL != 0
+}
+
+/// Index of the first byte at or after `i` that fails `pred`.
+#[inline(always)]
+pub(crate) fn skip(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool) -> usize {
+    while i < b.len() && pred(b[i]) {
+        i += 1;
+    }
+    i
+}
 
 /// `token` characters (RFC 3261 §25.1).
 #[inline]
@@ -139,21 +198,6 @@ pub(crate) fn is_user(b: u8) -> bool {
 #[inline]
 pub(crate) fn is_password(b: u8) -> bool {
     CLASS[b as usize] & PASSWORD != 0
-}
-/// `paramchar` other than escapes.
-#[inline]
-pub(crate) fn is_param_char(b: u8) -> bool {
-    CLASS[b as usize] & PARAM != 0
-}
-/// `hname`/`hvalue` characters other than escapes.
-#[inline]
-pub(crate) fn is_hnv_char(b: u8) -> bool {
-    CLASS[b as usize] & HNV != 0
-}
-/// Hostname characters (alphanum, `-`, `.`).
-#[inline]
-pub(crate) fn is_host_char(b: u8) -> bool {
-    CLASS[b as usize] & HOST != 0
 }
 #[inline]
 pub(crate) fn is_wsp(b: u8) -> bool {

@@ -8,8 +8,9 @@ use bytes::BytesMut;
 use bytestring::ByteString;
 
 use crate::error::ParseError;
-use crate::text::Span;
+use crate::text::{is_list_special, skip, Span};
 
+pub(crate) use name::known_index_at;
 pub use name::HeaderName;
 
 /// A header with a typed form: parsed from one raw value on demand and
@@ -66,24 +67,50 @@ pub(crate) enum Line {
         value_end: u32,
         line_end: u32,
     },
-    /// A line added or rewritten after parsing: `text` is `Name: value`.
-    Owned {
-        text: ByteString,
-        name_end: u32,
-        value_start: u32,
-    },
+    /// A line added or rewritten after parsing (boxed: rare, and it keeps
+    /// parsed entries small).
+    Owned(Box<OwnedLine>),
 }
 
-/// One header line of a message.
+/// The text of a line added after parsing: `Name: value`.
+#[derive(Debug, Clone)]
+pub(crate) struct OwnedLine {
+    text: ByteString,
+    name_end: u32,
+    value_start: u32,
+}
+
+/// `Entry::id` of a name that is not a known [`HeaderName`].
+pub(crate) const OTHER: u8 = u8::MAX;
+
+/// One header line of a message: the index of its known name (or
+/// [`OTHER`]) and where its text is.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub(crate) name: HeaderName,
+    pub(crate) id: u8,
     pub(crate) line: Line,
+}
+
+/// A header name prepared for matching entries.
+#[derive(Clone, Copy)]
+pub(crate) enum Want<'a> {
+    Id(u8),
+    Other(&'a str),
+}
+
+impl<'a> Want<'a> {
+    #[inline]
+    pub(crate) fn new(name: &'a HeaderName) -> Self {
+        match name.index() {
+            Some(i) => Self::Id(i),
+            None => Self::Other(name.as_str()),
+        }
+    }
 }
 
 impl Entry {
     pub(crate) fn from_head(
-        name: HeaderName,
+        id: u8,
         line_start: usize,
         name_end: usize,
         value_start: usize,
@@ -91,7 +118,7 @@ impl Entry {
         line_end: usize,
     ) -> Self {
         Self {
-            name,
+            id,
             line: Line::Head {
                 line_start: line_start as u32,
                 name_end: name_end as u32,
@@ -103,19 +130,51 @@ impl Entry {
     }
 
     /// A new line `Name: value`, the name written in its canonical form.
-    pub(crate) fn owned(name: HeaderName, value: &str) -> Self {
+    pub(crate) fn owned(name: &HeaderName, value: &str) -> Self {
         let n = name.as_str();
         let mut s = String::with_capacity(n.len() + 2 + value.len());
         s.push_str(n);
         s.push_str(": ");
         s.push_str(value);
         Self {
-            line: Line::Owned {
+            id: name.index().unwrap_or(OTHER),
+            line: Line::Owned(Box::new(OwnedLine {
                 text: ByteString::from(s),
                 name_end: n.len() as u32,
                 value_start: n.len() as u32 + 2,
-            },
-            name,
+            })),
+        }
+    }
+
+    /// Whether this line is of the header `want` names.
+    #[inline]
+    pub(crate) fn is(&self, want: Want<'_>, head: &str) -> bool {
+        match want {
+            Want::Id(i) => self.id == i,
+            Want::Other(n) => self.id == OTHER && self.raw_name(head).eq_ignore_ascii_case(n),
+        }
+    }
+
+    /// Whether two lines are of the same header.
+    pub(crate) fn same_name(&self, other: &Self, head: &str) -> bool {
+        if self.id == OTHER {
+            other.id == OTHER
+                && self
+                    .raw_name(head)
+                    .eq_ignore_ascii_case(other.raw_name(head))
+        } else {
+            self.id == other.id
+        }
+    }
+
+    /// The header name; an unknown name is a zero-copy slice of its text.
+    pub(crate) fn name(&self, head: &ByteString) -> HeaderName {
+        if self.id != OTHER {
+            return HeaderName::from_index(self.id);
+        }
+        match &self.line {
+            Line::Head { .. } => HeaderName::Other(head.slice_ref(self.raw_name(head))),
+            Line::Owned(o) => HeaderName::Other(o.text.slice_ref(&o.text[..o.name_end as usize])),
         }
     }
 
@@ -127,7 +186,7 @@ impl Entry {
                 name_end,
                 ..
             } => Span::new(*line_start as usize, *name_end as usize).of(head),
-            Line::Owned { text, name_end, .. } => &text[..*name_end as usize],
+            Line::Owned(o) => &o.text[..o.name_end as usize],
         }
     }
 
@@ -139,9 +198,7 @@ impl Entry {
                 value_end,
                 ..
             } => Span::new(*value_start as usize, *value_end as usize).of(head),
-            Line::Owned {
-                text, value_start, ..
-            } => &text[*value_start as usize..],
+            Line::Owned(o) => &o.text[o.value_start as usize..],
         }
     }
 
@@ -157,9 +214,7 @@ impl Entry {
                 let s = Span::new(*value_start as usize, *value_end as usize).of(head);
                 (head.slice_ref(s), Some(*value_start as usize))
             }
-            Line::Owned {
-                text, value_start, ..
-            } => (text.slice_ref(&text[*value_start as usize..]), None),
+            Line::Owned(o) => (o.text.slice_ref(&o.text[o.value_start as usize..]), None),
         }
     }
 
@@ -175,17 +230,17 @@ impl Entry {
                     .of(head)
                     .as_bytes(),
             ),
-            Line::Owned { text, .. } => out.extend_from_slice(text.as_bytes()),
+            Line::Owned(o) => out.extend_from_slice(o.text.as_bytes()),
         }
         out.extend_from_slice(b"\r\n");
     }
 }
 
 /// A borrowed view of one header line, as [`Message::headers`](crate::Message::headers) yields it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderField<'a> {
     /// The header's name (compact forms mapped to the long form).
-    pub name: &'a HeaderName,
+    pub name: HeaderName,
     /// The name exactly as written (`v`, `VIA`, ...).
     pub raw_name: &'a str,
     /// The value as written, without leading and trailing whitespace;
@@ -220,6 +275,11 @@ impl<'a> Iterator for ListIter<'a> {
         let mut angle = false;
         let mut depth = 0u32;
         while i < b.len() {
+            // Jump over the characters that cannot open or close anything.
+            i = skip(b, i, |x| !is_list_special(x));
+            if i >= b.len() {
+                break;
+            }
             match b[i] {
                 b'\\' if quoted => i += 1,
                 b'"' => quoted = !quoted,

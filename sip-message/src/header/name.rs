@@ -47,26 +47,173 @@ macro_rules! header_names {
 
             /// Looks a name up case-insensitively, long or compact form.
             pub(crate) fn known(name: &[u8]) -> Option<Self> {
-                if name.len() == 1 {
-                    let c = name[0].to_ascii_lowercase() as char;
-                    $( $( if c == $compact { return Some(Self::$variant); } )? )*
-                    return None;
-                }
-                let mut buf = [0u8; 24];
-                if name.len() > buf.len() {
-                    return None;
-                }
-                let lower = &mut buf[..name.len()];
-                for (d, s) in lower.iter_mut().zip(name) {
-                    *d = s.to_ascii_lowercase();
-                }
-                match &*lower {
-                    $( $lower => Some(Self::$variant), )*
-                    _ => None,
+                known_index(name).map(Self::from_index)
+            }
+
+            /// The index of a known name in [`KNOWN`], or `None` for `Other`.
+            #[inline]
+            pub(crate) fn index(&self) -> Option<u8> {
+                match self {
+                    $( Self::$variant => Some(Known::$variant as u8), )*
+                    Self::Other(_) => None,
                 }
             }
+
+            /// The known name at `index` of [`KNOWN`].
+            #[inline]
+            pub(crate) fn from_index(index: u8) -> Self {
+                KNOWN[index as usize].clone()
+            }
+        }
+
+        /// Indexes of the known names, in declaration order.
+        #[allow(dead_code)]
+        #[repr(u8)]
+        enum Known { $( $variant, )* }
+
+        /// Every known name, indexed by [`HeaderName::index`].
+        pub(crate) static KNOWN: &[HeaderName] = &[ $( HeaderName::$variant, )* ];
+
+        /// Lower-case long names, indexed like [`KNOWN`].
+        const LOWER: &[&[u8]] = &[ $( $lower, )* ];
+
+        /// Compact forms: `(letter, index)`.
+        const COMPACT: &[(u8, u8)] = &[ $( $( ($compact as u8, Known::$variant as u8), )? )* ];
+    };
+}
+
+/// The longest known name (`Request-Disposition`, `Authentication-Info`, ...).
+const MAX_LEN: usize = 24;
+/// At most this many known names share one length.
+const PER_LEN: usize = 8;
+
+/// For each name length, the indexes of the known names of that length.
+const BY_LEN: [[u8; PER_LEN]; MAX_LEN + 1] = {
+    let mut t = [[u8::MAX; PER_LEN]; MAX_LEN + 1];
+    let mut i = 0;
+    while i < LOWER.len() {
+        let len = LOWER[i].len();
+        assert!(len <= MAX_LEN, "header name longer than MAX_LEN");
+        let mut k = 0;
+        while t[len][k] != u8::MAX {
+            k += 1;
+            assert!(k < PER_LEN, "too many header names of one length");
+        }
+        t[len][k] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Compact letter (lower case) to index, `u8::MAX` where none.
+const BY_LETTER: [u8; 128] = {
+    let mut t = [u8::MAX; 128];
+    let mut i = 0;
+    while i < COMPACT.len() {
+        t[COMPACT[i].0 as usize] = COMPACT[i].1;
+        i += 1;
+    }
+    t
+};
+
+/// Lower-case names packed into little-endian words, zero padded.
+const PACKED: [[u64; 3]; LOWER.len()] = {
+    let mut t = [[0u64; 3]; LOWER.len()];
+    let mut i = 0;
+    while i < LOWER.len() {
+        let name = LOWER[i];
+        let mut k = 0;
+        while k < name.len() {
+            t[i][k / 8] |= (name[k] as u64) << (8 * (k % 8));
+            k += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// For each length, 0x20 in every byte position below it: OR-ing it in
+/// lower-cases ASCII letters. Known names hold only letters and `-`, and
+/// `-` (0x2D) already has the bit, so a byte of another class (no token
+/// character maps onto a letter or `-` this way) can never make a false match.
+const CASE_MASK: [[u64; 3]; MAX_LEN + 1] = {
+    let mut t = [[0u64; 3]; MAX_LEN + 1];
+    let mut len = 0;
+    while len <= MAX_LEN {
+        let mut k = 0;
+        while k < len {
+            t[len][k / 8] |= 0x20u64 << (8 * (k % 8));
+            k += 1;
+        }
+        len += 1;
+    }
+    t
+};
+
+/// For each length, 0xFF in every byte position below it.
+const KEEP_MASK: [[u64; 3]; MAX_LEN + 1] = {
+    let mut t = [[0u64; 3]; MAX_LEN + 1];
+    let mut len = 0;
+    while len <= MAX_LEN {
+        let mut k = 0;
+        while k < len {
+            t[len][k / 8] |= 0xFFu64 << (8 * (k % 8));
+            k += 1;
+        }
+        len += 1;
+    }
+    t
+};
+
+/// Finds a known name: by length, then three word compares per candidate.
+#[inline]
+pub(crate) fn known_index(name: &[u8]) -> Option<u8> {
+    known_index_at(name, 0, name.len())
+}
+
+/// Like [`known_index`] for `buf[start..start + len]`, reading whole words
+/// from `buf` when it is long enough (no copy of the name).
+#[inline]
+pub(crate) fn known_index_at(buf: &[u8], start: usize, len: usize) -> Option<u8> {
+    if len == 1 {
+        let c = buf[start].to_ascii_lowercase();
+        return BY_LETTER.get(c as usize).copied().filter(|&i| i != u8::MAX);
+    }
+    let row = BY_LEN.get(len)?;
+    if row[0] == u8::MAX {
+        return None;
+    }
+    let keep = &KEEP_MASK[len];
+    let case = &CASE_MASK[len];
+    let words = match buf.get(start..start + MAX_LEN) {
+        Some(w) => {
+            let word = |k: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&w[k * 8..k * 8 + 8]);
+                (u64::from_le_bytes(b) & keep[k]) | case[k]
+            };
+            [word(0), word(1), word(2)]
+        }
+        None => {
+            let mut tmp = [0u8; MAX_LEN];
+            tmp[..len].copy_from_slice(&buf[start..start + len]);
+            let word = |k: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&tmp[k * 8..k * 8 + 8]);
+                u64::from_le_bytes(b) | case[k]
+            };
+            [word(0), word(1), word(2)]
         }
     };
+    for &i in row {
+        if i == u8::MAX {
+            break;
+        }
+        if PACKED[i as usize] == words {
+            return Some(i);
+        }
+    }
+    None
 }
 
 header_names! {

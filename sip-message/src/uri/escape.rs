@@ -15,8 +15,9 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Checks that every `%` in `s` starts a valid escape.
 pub(crate) fn check(s: &[u8], base: usize, input: &[u8]) -> Result<(), ParseError> {
+    // Components are short: a plain scan beats memchr's setup cost here.
     let mut i = 0;
-    while let Some(p) = memchr::memchr(b'%', &s[i..]) {
+    while let Some(p) = s[i..].iter().position(|&b| b == b'%') {
         let at = i + p;
         match (
             s.get(at + 1).copied().and_then(hex),

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use bytestring::ByteString;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::text::{is_param_char, is_unreserved, Cursor};
+use crate::text::{is_unreserved, Cursor};
 
 pub use sip::{HostKind, SipUri, UriParams};
 
@@ -140,7 +140,7 @@ impl TelUri {
         }
         let number_end = c.pos;
         if c.peek() == Some(b';') {
-            sip::uri_params(&mut c, b';', is_param_char, true)?;
+            sip::uri_params(&mut c, b';', true)?;
         }
         if !c.at_end() {
             return Err(c.err(ErrorKind::InvalidUri));

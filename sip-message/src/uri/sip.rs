@@ -7,7 +7,9 @@ use bytestring::ByteString;
 
 use super::escape;
 use crate::error::{ErrorKind, ParseError};
-use crate::text::{is_hnv_char, is_host_char, is_param_char, is_password, is_user, Cursor, Span};
+use crate::text::{
+    is_hnv_esc, is_param_esc, is_password, is_user, is_userinfo, skip, Cursor, Span,
+};
 
 /// What kind of host a URI or Via names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -231,73 +233,74 @@ pub(crate) struct SipParts {
 /// `[ userinfo ] hostport uri-parameters [ headers ]`, stopping at the first
 /// character that cannot continue the URI.
 pub(crate) fn parse_after_scheme(c: &mut Cursor<'_>) -> Result<SipParts, ParseError> {
+    let b = c.input;
     // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@".
     // The user part may hold ';', '?' and '/', so look for the '@' first.
     let start = c.pos;
-    let run = c
-        .rest()
-        .iter()
-        .position(|&b| !(is_user(b) || is_password(b) || b == b':' || b == b'%'));
-    let (user, password) = match run {
-        Some(n) if c.rest()[n] == b'@' => {
-            let info = &c.input[start..start + n];
-            let (u, p) = match memchr::memchr(b':', info) {
-                Some(i) => (
-                    Span::new(start, start + i),
-                    Some(Span::new(start + i + 1, start + n)),
-                ),
-                None => (Span::new(start, start + n), None),
-            };
-            if u.is_empty() {
-                return Err(c.err_at(ErrorKind::InvalidUri, start));
-            }
-            if let Some(b) = c.input[u.range()]
-                .iter()
-                .position(|&b| !(is_user(b) || b == b'%'))
-            {
-                return Err(c.err_at(ErrorKind::InvalidUri, start + b));
-            }
-            escape::check(&c.input[u.range()], u.start as usize, c.input)?;
-            if let Some(p) = p {
-                if let Some(b) = c.input[p.range()]
-                    .iter()
-                    .position(|&b| !(is_password(b) || b == b'%'))
-                {
-                    return Err(c.err_at(ErrorKind::InvalidUri, p.start as usize + b));
-                }
-                escape::check(&c.input[p.range()], p.start as usize, c.input)?;
-            }
-            c.pos = start + n + 1;
-            (Some(u), p)
+    let run_end = skip(b, start, is_userinfo);
+    let (user, password) = if b.get(run_end) == Some(&b'@') {
+        let info = &b[start..run_end];
+        let (u, p) = match info.iter().position(|&x| x == b':') {
+            Some(i) => (
+                Span::new(start, start + i),
+                Some(Span::new(start + i + 1, run_end)),
+            ),
+            None => (Span::new(start, run_end), None),
+        };
+        if u.is_empty() {
+            return Err(c.err_at(ErrorKind::InvalidUri, start));
         }
-        _ => (None, None),
+        let ue = skip(b, u.start as usize, |x| is_user(x) || x == b'%');
+        if ue != u.end as usize {
+            return Err(c.err_at(ErrorKind::InvalidUri, ue));
+        }
+        if let Some(p) = p {
+            let pe = skip(b, p.start as usize, |x| is_password(x) || x == b'%');
+            if pe != p.end as usize {
+                return Err(c.err_at(ErrorKind::InvalidUri, pe));
+            }
+        }
+        escape::check(info, start, b)?;
+        c.pos = run_end + 1;
+        (Some(u), p)
+    } else {
+        (None, None)
     };
     let (host, host_kind) = host(c)?;
     let port = if c.eat(b':') {
         let at = c.pos;
-        let n = c
-            .number(u16::MAX as u64)
-            .map_err(|_| c.err_at(ErrorKind::InvalidPort, at))?;
-        Some(n as u16)
+        let end = skip(b, at, |x| x.is_ascii_digit());
+        match crate::text::parse_decimal(&b[at..end], u64::from(u16::MAX)) {
+            Some(p) => {
+                c.pos = end;
+                Some(p as u16)
+            }
+            None => return Err(c.err_at(ErrorKind::InvalidPort, at)),
+        }
     } else {
         None
     };
-    let params = uri_params(c, b';', is_param_char, true)?;
+    let params = if c.peek() == Some(b';') {
+        uri_params(c, b';', true)?
+    } else {
+        Span::new(c.pos, c.pos)
+    };
     let headers = if c.eat(b'?') {
         let s = c.pos;
         // header = hname "=" hvalue; headers = "?" header *( "&" header )
         loop {
-            let n = c.take0(|b| is_hnv_char(b) || b == b'%');
-            if n.is_empty() {
+            let ne = skip(b, c.pos, is_hnv_esc);
+            if ne == c.pos {
                 return Err(c.err(ErrorKind::InvalidUri));
             }
+            c.pos = ne;
             c.expect(b'=', ErrorKind::InvalidUri)?;
-            c.take0(|b| is_hnv_char(b) || b == b'%');
+            c.pos = skip(b, c.pos, is_hnv_esc);
             if !c.eat(b'&') {
                 break;
             }
         }
-        escape::check(&c.input[s..c.pos], s, c.input)?;
+        escape::check(&b[s..c.pos], s, b)?;
         Span::new(s, c.pos)
     } else {
         Span::new(c.pos, c.pos)
@@ -313,84 +316,141 @@ pub(crate) fn parse_after_scheme(c: &mut Cursor<'_>) -> Result<SipParts, ParseEr
     })
 }
 
-/// `*( ";" pname [ "=" pvalue ] )`. Returns the span from the first `;`.
-pub(crate) fn uri_params(
-    c: &mut Cursor<'_>,
-    sep: u8,
-    pred: fn(u8) -> bool,
-    leading: bool,
-) -> Result<Span, ParseError> {
+/// `*( ";" pname [ "=" pvalue ] )` of `paramchar`s; returns the span from
+/// the first `;`. With `leading` false the list starts without a `;`.
+pub(crate) fn uri_params(c: &mut Cursor<'_>, sep: u8, leading: bool) -> Result<Span, ParseError> {
+    let b = c.input;
     let start = c.pos;
     let mut first = !leading;
+    let mut escaped = false;
     while first || c.peek() == Some(sep) {
         if !first {
             c.pos += 1;
         }
         first = false;
-        let name = c.take0(|b| pred(b) || b == b'%');
-        if name.is_empty() {
+        let ne = skip(b, c.pos, is_param_esc);
+        if ne == c.pos {
             return Err(c.err(ErrorKind::InvalidParam));
         }
+        escaped |= b[c.pos..ne].contains(&b'%');
+        c.pos = ne;
         if c.eat(b'=') {
-            let v = c.take0(|b| pred(b) || b == b'%');
-            if v.is_empty() {
+            let ve = skip(b, c.pos, is_param_esc);
+            if ve == c.pos {
                 return Err(c.err(ErrorKind::InvalidParam));
             }
+            escaped |= b[c.pos..ve].contains(&b'%');
+            c.pos = ve;
         }
     }
-    escape::check(&c.input[start..c.pos], start, c.input)?;
+    if escaped {
+        escape::check(&b[start..c.pos], start, b)?;
+    }
     Ok(Span::new(start, c.pos))
 }
 
 /// `host = hostname / IPv4address / IPv6reference`.
 pub(crate) fn host(c: &mut Cursor<'_>) -> Result<(Span, HostKind), ParseError> {
+    let b = c.input;
     let start = c.pos;
     if c.eat(b'[') {
         // IPv6reference = "[" IPv6address "]"; checked lexically so the
         // three-colon form of RFC 5118 §4.10 is tolerated as that RFC asks.
-        let inner = c.take0(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        if c.input[inner.range()]
-            .iter()
-            .filter(|&&b| b == b':')
-            .count()
-            < 2
-        {
+        let end = skip(b, c.pos, |x| {
+            x.is_ascii_hexdigit() || x == b':' || x == b'.'
+        });
+        let colons = b[c.pos..end].iter().filter(|&&x| x == b':').count();
+        c.pos = end;
+        if colons < 2 {
             return Err(c.err_at(ErrorKind::InvalidHost, start));
         }
         c.expect(b']', ErrorKind::InvalidHost)?;
         return Ok((Span::new(start, c.pos), HostKind::Ipv6));
     }
-    let span = c.take1(is_host_char, ErrorKind::InvalidHost)?;
-    let kind = classify_host(&c.input[span.range()])
-        .ok_or_else(|| c.err_at(ErrorKind::InvalidHost, start))?;
-    Ok((span, kind))
+    let (end, kind) = scan_host(b, start);
+    let kind = kind.ok_or_else(|| c.err_at(ErrorKind::InvalidHost, start))?;
+    c.pos = end;
+    Ok((Span::new(start, end), kind))
 }
 
-/// Checks `hostname` / `IPv4address` and says which it is.
-pub(crate) fn classify_host(h: &[u8]) -> Option<HostKind> {
-    if h.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-        // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT
-        let mut n = 0;
-        for part in h.split(|&b| b == b'.') {
-            if part.is_empty() || part.len() > 3 {
-                return None;
+const H_ALPHA: u8 = 1;
+const H_DIGIT: u8 = 2;
+const H_DASH: u8 = 4;
+const H_DOT: u8 = 8;
+
+/// Host character classes; 0 for characters that end a host.
+static HOST_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            H_ALPHA
+        } else if b.is_ascii_digit() {
+            H_DIGIT
+        } else if b == b'-' {
+            H_DASH
+        } else if b == b'.' {
+            H_DOT
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// Scans a `hostname` or `IPv4address` starting at `start` and classifies
+/// it; returns where it ends and its kind, `None` if the characters there
+/// do not form a valid host.
+///
+/// ```text
+/// hostname    = *( domainlabel "." ) toplabel [ "." ]
+/// domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
+/// toplabel    = ALPHA / ALPHA *( alphanum / "-" ) alphanum
+/// IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT
+/// ```
+#[inline]
+fn scan_host(b: &[u8], start: usize) -> (usize, Option<HostKind>) {
+    let mut i = start;
+    let mut prev = H_DOT;
+    let mut seen = 0u8;
+    let mut bad = false;
+    // One table lookup a character; a label may not start with '-' or be
+    // empty ("." or "-" after "."), nor end with '-' ("-" before ".").
+    while i < b.len() {
+        let k = HOST_CLASS[b[i] as usize];
+        if k == 0 {
+            break;
+        }
+        bad |= (prev == H_DOT && k & (H_DOT | H_DASH) != 0) | (prev == H_DASH && k == H_DOT);
+        seen |= k;
+        prev = k;
+        i += 1;
+    }
+    let h = &b[start..i];
+    if h.is_empty() || bad || prev == H_DASH {
+        return (i, None);
+    }
+    if seen & (H_ALPHA | H_DASH) == 0 {
+        let mut parts = 0;
+        for p in h.split(|&c| c == b'.') {
+            if p.is_empty() || p.len() > 3 {
+                return (i, None);
             }
-            n += 1;
+            parts += 1;
         }
-        return (n == 4).then_some(HostKind::Ipv4);
+        return (i, (parts == 4).then_some(HostKind::Ipv4));
     }
-    // hostname = *( domainlabel "." ) toplabel [ "." ]
-    let h = h.strip_suffix(b".").unwrap_or(h);
-    let mut labels = h.split(|&b| b == b'.').peekable();
-    while let Some(l) = labels.next() {
-        if l.is_empty() || l[0] == b'-' || l[l.len() - 1] == b'-' {
-            return None;
-        }
-        if labels.peek().is_none() && !l[0].is_ascii_alphabetic() {
-            return None;
-        }
-    }
-    Some(HostKind::Domain)
+    // The toplabel (before an optional trailing dot) starts with a letter.
+    let t = h.strip_suffix(b".").unwrap_or(h);
+    let top = t.iter().rposition(|&c| c == b'.').map_or(0, |p| p + 1);
+    (
+        i,
+        t.get(top)
+            .is_some_and(u8::is_ascii_alphabetic)
+            .then_some(HostKind::Domain),
+    )
 }
 
 pub(crate) fn host_ip(host: &str, kind: HostKind) -> Option<IpAddr> {

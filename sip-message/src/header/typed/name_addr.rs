@@ -207,7 +207,7 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
     if angle {
         c.expect(b'<', ErrorKind::InvalidAddress)?;
         let s = c.pos;
-        let Some(n) = memchr::memchr(b'>', c.rest()) else {
+        let Some(n) = c.rest().iter().position(|&b| b == b'>') else {
             return Err(c.err_at(ErrorKind::UnterminatedAngle, s - 1));
         };
         uri_span = Span::new(s, s + n);
