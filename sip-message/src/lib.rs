@@ -126,6 +126,13 @@
 //! | Call-ID | [`CallId`] | | CSeq | [`CSeq`] |
 //! | Max-Forwards | [`MaxForwards`] | | Expires, Min-Expires | [`Expires`], [`MinExpires`] |
 //! | Content-Length | [`ContentLength`] | | Content-Type, Accept | [`ContentType`], [`Accept`] |
+//! | WWW-Authenticate, Proxy-Authenticate | [`WwwAuthenticate`], [`ProxyAuthenticate`] ([`Challenge`]) | | Authorization, Proxy-Authorization | [`Authorization`], [`ProxyAuthorization`] ([`Credentials`]) |
+//! | Authentication-Info | [`AuthenticationInfo`] | | Allow | [`Allow`] |
+//! | Supported, Require | [`Supported`], [`Require`] | | Proxy-Require, Unsupported | [`ProxyRequire`], [`Unsupported`] |
+//! | Event, Allow-Events | [`Event`], [`AllowEvents`] | | Subscription-State | [`SubscriptionState`] |
+//! | Replaces | [`Replaces`] | | SIP-ETag, SIP-If-Match | [`SipETag`], [`SipIfMatch`] |
+//! | Retry-After | [`RetryAfter`] | | Warning | [`Warning`] |
+//! | Date | [`Date`] | | User-Agent, Server | [`UserAgent`], [`Server`] |
 
 mod builder;
 mod check;

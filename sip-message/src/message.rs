@@ -71,7 +71,7 @@ impl Message {
         Self::parse_with(buf, Framing::Datagram, DEFAULT_MAX_SIZE)
     }
 
-    /// Parses one message cut from a stream by [`frame_len`](crate::frame_len):
+    /// Parses one message cut from a stream by [`StreamFramer`](crate::StreamFramer):
     /// Content-Length is required (RFC 3261 §18.3).
     ///
     /// # Errors
@@ -261,14 +261,15 @@ impl Message {
         let Some(e) = self.headers.iter().find(|e| e.is(want, &self.head)) else {
             return Ok(None);
         };
-        let (value, base) = e.value_slice(&self.head);
-        let (off, v) = if H::LIST {
-            let (off, s) = split_list(&value).next().unwrap_or((0, ""));
-            (off, value.slice_ref(s))
+        let (value, base) = if H::LIST {
+            // Slice the first element straight out of the head: one refcount, not two.
+            let text = e.value(&self.head);
+            let (off, s) = split_list(text).next().unwrap_or((0, ""));
+            (e.slice(&self.head, s), e.value_offset().map(|b| b + off))
         } else {
-            (0, value)
+            e.value_slice(&self.head)
         };
-        self.parse_value::<H>(&v, base.map(|b| b + off)).map(Some)
+        self.parse_value::<H>(&value, base).map(Some)
     }
 
     /// Every value of a typed header: each line, and for list headers each

@@ -255,7 +255,9 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
             uri,
             version,
         } => StartLine::Request {
-            method: Method::from_slice(crate::text::slice(&head, method)),
+            // Known methods need no slice of the head.
+            method: Method::known(&b[method.range()])
+                .unwrap_or_else(|| Method::Extension(crate::text::slice(&head, method))),
             uri,
             version,
         },

@@ -442,7 +442,7 @@ impl<'a> Cursor<'a> {
             f(self, name, value)?;
             end = self.pos;
         }
-        if end == start || end < start {
+        if end <= start {
             return Ok(Span::new(end, end));
         }
         Ok(Span::new(start, end))

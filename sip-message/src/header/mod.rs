@@ -218,6 +218,23 @@ impl Entry {
         }
     }
 
+    /// Where the value starts in the head (`None` for lines added after parsing).
+    pub(crate) fn value_offset(&self) -> Option<usize> {
+        match &self.line {
+            Line::Head { value_start, .. } => Some(*value_start as usize),
+            Line::Owned(_) => None,
+        }
+    }
+
+    /// A zero-copy `ByteString` of `part`, which must be a slice of this
+    /// line's [`value`](Self::value).
+    pub(crate) fn slice(&self, head: &ByteString, part: &str) -> ByteString {
+        match &self.line {
+            Line::Head { .. } => head.slice_ref(part),
+            Line::Owned(o) => o.text.slice_ref(part),
+        }
+    }
+
     /// Writes the whole line, CRLF included. Parsed lines are copied verbatim.
     pub(crate) fn write(&self, head: &str, out: &mut BytesMut) {
         match &self.line {

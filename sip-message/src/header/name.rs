@@ -78,7 +78,7 @@ macro_rules! header_names {
         const LOWER: &[&[u8]] = &[ $( $lower, )* ];
 
         /// Compact forms: `(letter, index)`.
-        const COMPACT: &[(u8, u8)] = &[ $( $( ($compact as u8, Known::$variant as u8), )? )* ];
+        const COMPACT: &[(char, u8)] = &[ $( $( ($compact, Known::$variant as u8), )? )* ];
     };
 }
 
@@ -110,7 +110,7 @@ const BY_LETTER: [u8; 128] = {
     let mut t = [u8::MAX; 128];
     let mut i = 0;
     while i < COMPACT.len() {
-        t[COMPACT[i].0 as usize] = COMPACT[i].1;
+        t[COMPACT[i].0 as usize] = COMPACT[i].1; // ASCII letters only
         i += 1;
     }
     t

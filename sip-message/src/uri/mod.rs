@@ -46,6 +46,14 @@ impl Uri {
     }
 
     pub(crate) fn parse_slice(raw: ByteString) -> Result<Self, ParseError> {
+        // Fast path for the schemes nearly every message uses.
+        let b = raw.as_bytes();
+        if b.len() > 4 && b[..4].eq_ignore_ascii_case(b"sip:") {
+            return SipUri::parse_known(raw, false, 4).map(Self::Sip);
+        }
+        if b.len() > 5 && b[..5].eq_ignore_ascii_case(b"sips:") {
+            return SipUri::parse_known(raw, true, 5).map(Self::Sip);
+        }
         let colon = scheme_end(raw.as_bytes())?;
         let scheme = &raw[..colon];
         if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {

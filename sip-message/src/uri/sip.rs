@@ -63,6 +63,18 @@ impl SipUri {
             return Err(c.err_at(ErrorKind::InvalidScheme, 0));
         };
         c.expect(b':', ErrorKind::InvalidScheme)?;
+        let at = c.pos;
+        Self::parse_known(raw, secure, at)
+    }
+
+    /// Parses the part after `sip:` / `sips:` (which ends at `at`).
+    pub(crate) fn parse_known(
+        raw: ByteString,
+        secure: bool,
+        at: usize,
+    ) -> Result<Self, ParseError> {
+        let mut c = Cursor::new(&raw);
+        c.pos = at;
         let parts = parse_after_scheme(&mut c)?;
         if !c.at_end() {
             return Err(c.err(ErrorKind::InvalidUri));
@@ -534,11 +546,10 @@ impl PartialEq for SipUri {
         for (n, v) in self.params() {
             let n = escape::canonical(n, true);
             match lookup(other, &n) {
-                Some(ov) => {
-                    if ov != v.map(|v| escape::canonical(v, true).into_owned()) {
-                        return false;
-                    }
+                Some(ov) if ov != v.map(|v| escape::canonical(v, true).into_owned()) => {
+                    return false
                 }
+                Some(_) => {}
                 None if SIGNIFICANT.contains(&&*n) => return false,
                 None => {}
             }

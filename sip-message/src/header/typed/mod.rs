@@ -1,17 +1,41 @@
 //! Typed headers, one file per header or family of headers.
 
+mod auth;
 mod cseq;
+mod date;
+mod etag;
+mod event;
 mod media_type;
 mod name_addr;
 mod params;
+mod product;
+mod replaces;
+mod retry_after;
 mod simple;
+mod tokens;
 mod via;
+mod warning;
 
+pub use auth::{
+    AuthParamIter, AuthParams, AuthenticationInfo, AuthenticationInfoBuilder, Authorization,
+    Challenge, ChallengeBuilder, Credentials, CredentialsBuilder, ProxyAuthenticate,
+    ProxyAuthorization, WwwAuthenticate,
+};
 pub use cseq::CSeq;
+pub use date::{Date, Weekday};
+pub use etag::{SipETag, SipIfMatch};
+pub use event::{Event, SubscriptionState, Substate};
 pub use media_type::{Accept, ContentType, MediaType};
 pub use name_addr::{
     Contact, From, NameAddr, Path, RecordRoute, ReferTo, ReferredBy, Route, ServiceRoute, To,
 };
 pub use params::{ParamIter, Params};
+pub use product::{Product, ProductList, Server, ServerVal, ServerValIter, UserAgent};
+pub use replaces::Replaces;
+pub use retry_after::RetryAfter;
 pub use simple::{CallId, ContentLength, Expires, MaxForwards, MinExpires};
+pub use tokens::{
+    Allow, AllowEvents, AllowIter, ProxyRequire, Require, Supported, TokenIter, Unsupported,
+};
 pub use via::{Via, MAGIC_COOKIE};
+pub use warning::Warning;
