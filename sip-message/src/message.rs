@@ -264,8 +264,13 @@ impl Message {
         let (value, base) = if H::LIST {
             // Slice the first element straight out of the head: one refcount, not two.
             let text = e.value(&self.head);
-            let (off, s) = split_list(text).next().unwrap_or((0, ""));
-            (e.slice(&self.head, s), e.value_offset().map(|b| b + off))
+            if memchr::memchr(b',', text.as_bytes()).is_none() {
+                // No comma at all (the common case): the line is one element.
+                e.value_slice(&self.head)
+            } else {
+                let (off, s) = split_list(text).next().unwrap_or((0, ""));
+                (e.slice(&self.head, s), e.value_offset().map(|b| b + off))
+            }
         } else {
             e.value_slice(&self.head)
         };

@@ -269,6 +269,12 @@ impl<'a> Cursor<'a> {
     /// Skips `SWS` = `[LWS]`, where `LWS = [*WSP CRLF] 1*WSP` (line folding).
     #[inline]
     pub(crate) fn skip_sws(&mut self) {
+        if matches!(self.peek(), Some(b' ' | b'\t' | b'\r')) {
+            self.skip_sws_slow();
+        }
+    }
+
+    fn skip_sws_slow(&mut self) {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t') => self.pos += 1,
@@ -291,7 +297,14 @@ impl<'a> Cursor<'a> {
     }
 
     /// `SWS c SWS` around a separator such as `;`, `=`, `,` or `/`.
+    #[inline]
     pub(crate) fn eat_sep(&mut self, c: u8) -> bool {
+        // Fast path: the separator with no whitespace before it.
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            self.skip_sws();
+            return true;
+        }
         let save = self.pos;
         self.skip_sws();
         if self.eat(c) {

@@ -191,6 +191,7 @@ impl Entry {
     }
 
     /// The value, trimmed, as written.
+    #[inline]
     pub(crate) fn value<'a>(&'a self, head: &'a str) -> &'a str {
         match &self.line {
             Line::Head {
@@ -204,6 +205,7 @@ impl Entry {
 
     /// The value as a zero-copy `ByteString`, and its offset in the head
     /// (`None` for lines added after parsing).
+    #[inline]
     pub(crate) fn value_slice(&self, head: &ByteString) -> (ByteString, Option<usize>) {
         match &self.line {
             Line::Head {
@@ -219,6 +221,7 @@ impl Entry {
     }
 
     /// Where the value starts in the head (`None` for lines added after parsing).
+    #[inline]
     pub(crate) fn value_offset(&self) -> Option<usize> {
         match &self.line {
             Line::Head { value_start, .. } => Some(*value_start as usize),
@@ -228,6 +231,7 @@ impl Entry {
 
     /// A zero-copy `ByteString` of `part`, which must be a slice of this
     /// line's [`value`](Self::value).
+    #[inline]
     pub(crate) fn slice(&self, head: &ByteString, part: &str) -> ByteString {
         match &self.line {
             Line::Head { .. } => head.slice_ref(part),

@@ -92,6 +92,47 @@ impl SipUri {
         })
     }
 
+    /// Parses a SIP or SIPS URI that starts at `start` of `value` and ends
+    /// at the first character that cannot continue it (the `>` of a
+    /// name-addr). Returns `None` if `value` has no `sip:`/`sips:` there.
+    /// Errors are positioned in `value`.
+    pub(crate) fn parse_prefix(
+        value: &ByteString,
+        start: usize,
+    ) -> Option<Result<(Self, usize), ParseError>> {
+        let b = &value.as_bytes()[start..];
+        let (secure, at) = if b.len() > 4 && b[..4].eq_ignore_ascii_case(b"sip:") {
+            (false, 4)
+        } else if b.len() > 5 && b[..5].eq_ignore_ascii_case(b"sips:") {
+            (true, 5)
+        } else {
+            return None;
+        };
+        let mut c = Cursor::new(value);
+        c.pos = start + at;
+        let parts = match parse_after_scheme(&mut c) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let end = c.pos;
+        let raw = value.slice_ref(&value[start..end]);
+        let back = |s: Span| Span::new(s.start as usize - start, s.end as usize - start);
+        Some(Ok((
+            Self {
+                raw,
+                secure,
+                user: parts.user.map(back),
+                password: parts.password.map(back),
+                host: back(parts.host),
+                host_kind: parts.host_kind,
+                port: parts.port,
+                params: back(parts.params),
+                headers: back(parts.headers),
+            },
+            end,
+        )))
+    }
+
     /// The URI as written.
     pub fn as_str(&self) -> &str {
         &self.raw
@@ -412,6 +453,17 @@ static HOST_CLASS: [u8; 256] = {
     t
 };
 
+/// `HOST_PAIR_BAD[prev << 4 | next]`: 1 where class `next` may not follow
+/// class `prev` in a hostname: a label may not be empty (`..`) or start
+/// with `-` (`.-`), nor end with `-` (`-.`). The start counts as a dot.
+static HOST_PAIR_BAD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[((H_DOT as usize) << 4) | H_DOT as usize] = 1;
+    t[((H_DOT as usize) << 4) | H_DASH as usize] = 1;
+    t[((H_DASH as usize) << 4) | H_DOT as usize] = 1;
+    t
+};
+
 /// Scans a `hostname` or `IPv4address` starting at `start` and classifies
 /// it; returns where it ends and its kind, `None` if the characters there
 /// do not form a valid host.
@@ -427,21 +479,20 @@ fn scan_host(b: &[u8], start: usize) -> (usize, Option<HostKind>) {
     let mut i = start;
     let mut prev = H_DOT;
     let mut seen = 0u8;
-    let mut bad = false;
-    // One table lookup a character; a label may not start with '-' or be
-    // empty ("." or "-" after "."), nor end with '-' ("-" before ".").
+    let mut bad = 0u8;
+    // One class lookup and one pair lookup a character.
     while i < b.len() {
         let k = HOST_CLASS[b[i] as usize];
         if k == 0 {
             break;
         }
-        bad |= (prev == H_DOT && k & (H_DOT | H_DASH) != 0) | (prev == H_DASH && k == H_DOT);
+        bad |= HOST_PAIR_BAD[((prev as usize) << 4) | k as usize];
         seen |= k;
         prev = k;
         i += 1;
     }
     let h = &b[start..i];
-    if h.is_empty() || bad || prev == H_DASH {
+    if h.is_empty() || bad != 0 || prev == H_DASH {
         return (i, None);
     }
     if seen & (H_ALPHA | H_DASH) == 0 {

@@ -45,7 +45,8 @@ impl TypedHeader for CSeq {
         c.finish()?;
         Ok(Self {
             seq,
-            method: Method::from_slice(slice(value, m)),
+            method: Method::known(m.of(value).as_bytes())
+                .unwrap_or_else(|| Method::Extension(slice(value, m))),
         })
     }
 

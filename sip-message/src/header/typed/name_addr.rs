@@ -11,7 +11,7 @@ use super::Params;
 use crate::error::{ErrorKind, ParseError};
 use crate::header::{HeaderName, TypedHeader};
 use crate::text::{is_token, slice, unquote, write_quoted, Cursor, Span};
-use crate::uri::Uri;
+use crate::uri::{SipUri, Uri};
 
 /// An address: `[display-name] <URI>` (name-addr) or a bare URI
 /// (addr-spec), followed by header parameters.
@@ -203,15 +203,42 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
             }
         }
     }
-    let uri_span;
-    if angle {
+    let uri = if angle {
+        let open = c.pos;
         c.expect(b'<', ErrorKind::InvalidAddress)?;
         let s = c.pos;
-        let Some(n) = c.rest().iter().position(|&b| b == b'>') else {
-            return Err(c.err_at(ErrorKind::UnterminatedAngle, s - 1));
+        // A SIP URI is parsed in place and must end at the '>'; any other
+        // scheme is cut at the '>' and parsed on its own.
+        let uri = match SipUri::parse_prefix(value, s) {
+            Some(r) => {
+                let (u, end) = r?;
+                c.pos = end;
+                Uri::Sip(u)
+            }
+            None => {
+                let rest = c.rest();
+                let n = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+                let span = Span::new(s, s + n);
+                c.pos = s + n;
+                Uri::parse_slice(slice(value, span)).map_err(|e| e.rebase(value.as_bytes(), s))?
+            }
         };
-        uri_span = Span::new(s, s + n);
-        c.pos = s + n + 1;
+        if !c.eat(b'>') {
+            let kind = if c.rest().contains(&b'>') {
+                ErrorKind::InvalidUri
+            } else {
+                ErrorKind::UnterminatedAngle
+            };
+            return Err(c.err_at(
+                kind,
+                if kind == ErrorKind::UnterminatedAngle {
+                    open
+                } else {
+                    c.pos
+                },
+            ));
+        }
+        uri
     } else {
         if require_angle {
             return Err(c.err(ErrorKind::InvalidAddress));
@@ -222,15 +249,14 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
             .iter()
             .position(|&b| matches!(b, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n'))
             .unwrap_or(c.rest().len());
-        uri_span = Span::new(s, s + n);
+        let span = Span::new(s, s + n);
         // RFC 3261 §20.10: a URI with ',', '?' or ';' must be in brackets.
-        if let Some(q) = c.input[uri_span.range()].iter().position(|&b| b == b'?') {
+        if let Some(q) = c.input[span.range()].iter().position(|&b| b == b'?') {
             return Err(c.err_at(ErrorKind::InvalidAddress, s + q));
         }
         c.pos = s + n;
-    }
-    let uri = Uri::parse_slice(slice(value, uri_span))
-        .map_err(|e| e.rebase(value.as_bytes(), uri_span.start as usize))?;
+        Uri::parse_slice(slice(value, span)).map_err(|e| e.rebase(value.as_bytes(), s))?
+    };
     let mut tag = None;
     let params = c.params(|c, n, v| {
         if c.input[n.range()].eq_ignore_ascii_case(b"tag") {
