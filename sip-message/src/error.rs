@@ -200,7 +200,8 @@ impl ParseError {
         self.column
     }
 
-    /// Moves an error found inside a sub-slice (`base` bytes into `input`) onto `input`.
+    /// Moves an error found inside a sub-slice (`base` bytes into `input`)
+    /// onto `input`, computing its line and column there.
     pub(crate) fn rebase(self, input: &[u8], base: usize) -> Self {
         Self::at(self.kind, input, base + self.offset as usize)
     }

@@ -240,6 +240,7 @@ impl Message {
     /// # Errors
     /// [`ErrorKind::MissingHeader`] if there is none, or the value's parse error,
     /// positioned in the message.
+    #[inline]
     pub fn typed<H: TypedHeader>(&self) -> Result<H, ParseError> {
         match self.typed_opt::<H>() {
             Ok(Some(h)) => Ok(h),
@@ -255,16 +256,20 @@ impl Message {
     ///
     /// # Errors
     /// The value's parse error, positioned in the message.
+    #[inline]
     pub fn typed_opt<H: TypedHeader>(&self) -> Result<Option<H>, ParseError> {
-        let name = H::NAME;
-        let want = Want::new(&name);
-        let Some(e) = self.headers.iter().find(|e| e.is(want, &self.head)) else {
+        // Typed headers always have known names: compare indexes only.
+        let Some(id) = H::NAME.index() else {
+            return Ok(None);
+        };
+        let Some(e) = self.headers.iter().find(|e| e.id == id) else {
             return Ok(None);
         };
         let (value, base) = if H::LIST {
             // Slice the first element straight out of the head: one refcount, not two.
             let text = e.value(&self.head);
-            if memchr::memchr(b',', text.as_bytes()).is_none() {
+            // Values are short: a plain scan beats memchr's dispatch here.
+            if !text.as_bytes().contains(&b',') {
                 // No comma at all (the common case): the line is one element.
                 e.value_slice(&self.head)
             } else {
@@ -317,6 +322,7 @@ impl Message {
         Ok(())
     }
 
+    #[inline]
     fn parse_value<H: TypedHeader>(
         &self,
         v: &ByteString,
@@ -634,3 +640,22 @@ impl PartialEq for Message {
 }
 
 impl Eq for Message {}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn print_sizes() {
+        use core::mem::size_of;
+        eprintln!("Message {}", size_of::<super::Message>());
+        eprintln!(
+            "Result<Message> {}",
+            size_of::<Result<super::Message, crate::ParseError>>()
+        );
+        eprintln!("NameAddr {}", size_of::<crate::NameAddr>());
+        eprintln!("SipUri {}", size_of::<crate::SipUri>());
+        eprintln!("Uri {}", size_of::<crate::Uri>());
+        eprintln!("Via {}", size_of::<crate::Via>());
+        eprintln!("Method {}", size_of::<crate::Method>());
+        eprintln!("CSeq {}", size_of::<crate::CSeq>());
+    }
+}

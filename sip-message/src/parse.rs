@@ -128,7 +128,12 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
     let (start, start_end) = start_line(b)?;
     let cl_id = HeaderName::ContentLength.index().unwrap_or(OTHER);
 
-    let mut headers = Vec::with_capacity(16);
+    // Lines are collected in a stack array first and moved into the entry
+    // vector in one go: pushing each entry as it is found reloads it through
+    // a store the CPU cannot forward, which costs more than the copy.
+    let mut lines = [RawLine::BLANK; 32];
+    let mut n_lines = 0;
+    let mut spill: Vec<RawLine> = Vec::new();
     let mut content_length: Option<(usize, usize)> = None;
     let mut pos = start_end;
     let n = b.len();
@@ -227,17 +232,34 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
                 _ => content_length = Some((n, value_start)),
             }
         }
-        headers.push(Entry::from_head(
+        let line = RawLine {
             id,
-            line_start,
-            name_end,
-            value_start,
-            value_end,
-            line_end,
-        ));
+            line_start: line_start as u32,
+            name_end: name_end as u32,
+            value_start: value_start as u32,
+            value_end: value_end as u32,
+            line_end: line_end as u32,
+        };
+        if n_lines < lines.len() {
+            lines[n_lines] = line;
+            n_lines += 1;
+        } else {
+            spill.push(line);
+        }
         pos = line_end + 2;
     };
 
+    let mut headers = Vec::with_capacity(n_lines + spill.len());
+    headers.extend(lines[..n_lines].iter().chain(&spill).map(|l| {
+        Entry::from_head(
+            l.id,
+            l.line_start as usize,
+            l.name_end as usize,
+            l.value_start as usize,
+            l.value_end as usize,
+            l.line_end as usize,
+        )
+    }));
     // The head keeps the CRLF of its last line; the body starts after the blank line.
     let head_len = blank;
     let head = match ByteString::try_from(buf.slice(..head_len)) {
@@ -299,6 +321,28 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
         headers,
         body,
     })
+}
+
+/// One header line as the scan finds it.
+#[derive(Clone, Copy)]
+struct RawLine {
+    id: u8,
+    line_start: u32,
+    name_end: u32,
+    value_start: u32,
+    value_end: u32,
+    line_end: u32,
+}
+
+impl RawLine {
+    const BLANK: Self = Self {
+        id: 0,
+        line_start: 0,
+        name_end: 0,
+        value_start: 0,
+        value_end: 0,
+        line_end: 0,
+    };
 }
 
 /// The start line before the head is known to be UTF-8.

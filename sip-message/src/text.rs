@@ -40,6 +40,31 @@ impl Span {
     }
 }
 
+/// An optional [`Span`] in eight bytes (`Option<Span>` takes twelve): the
+/// typed headers that hold several stay small enough to move without a
+/// `memcpy` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct OptSpan(Span);
+
+impl OptSpan {
+    pub(crate) const NONE: Self = Self(Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    });
+
+    #[inline]
+    pub(crate) fn get(self) -> Option<Span> {
+        (self.0.start != u32::MAX).then_some(self.0)
+    }
+}
+
+impl From<Option<Span>> for OptSpan {
+    #[inline]
+    fn from(s: Option<Span>) -> Self {
+        s.map_or(Self::NONE, Self)
+    }
+}
+
 const TOKEN: u8 = 1;
 const WORD: u8 = 2;
 const UNRESERVED: u8 = 4;
@@ -115,6 +140,7 @@ const USERINFO: u8 = 1;
 const PARAM_ESC: u8 = 2;
 const HNV_ESC: u8 = 4;
 const LIST_SPECIAL: u8 = 8;
+const TOKEN_COLON: u8 = 16;
 
 const fn class2_table() -> [u8; 256] {
     let base = class_table();
@@ -135,6 +161,9 @@ const fn class2_table() -> [u8; 256] {
         }
         if matches!(b, b',' | b'"' | b'<' | b'>' | b'(' | b')' | b'\\') {
             g |= LIST_SPECIAL;
+        }
+        if f & TOKEN != 0 || b == b':' {
+            g |= TOKEN_COLON;
         }
         t[c] = g;
         c += 1;
@@ -158,6 +187,11 @@ pub(crate) fn is_param_esc(b: u8) -> bool {
 #[inline]
 pub(crate) fn is_hnv_esc(b: u8) -> bool {
     CLASS2[b as usize] & HNV_ESC != 0
+}
+/// Token characters and `:` (an unbracketed IPv6 address in a parameter).
+#[inline]
+pub(crate) fn is_token_or_colon(b: u8) -> bool {
+    CLASS2[b as usize] & TOKEN_COLON != 0
 }
 /// Characters that matter when splitting a list at commas.
 #[inline]
@@ -250,12 +284,15 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// An error at the current position. Line and column are left for the
+    /// public entry points to compute ([`ParseError::rebase`]): grammars
+    /// also use failures to try alternatives, and that must stay cheap.
     pub(crate) fn err(&self, kind: ErrorKind) -> ParseError {
-        ParseError::at(kind, self.input, self.pos)
+        ParseError::new(kind, self.pos)
     }
 
     pub(crate) fn err_at(&self, kind: ErrorKind, pos: usize) -> ParseError {
-        ParseError::at(kind, self.input, pos)
+        ParseError::new(kind, pos)
     }
 
     pub(crate) fn expect(&mut self, b: u8, kind: ErrorKind) -> Result<(), ParseError> {
@@ -388,11 +425,27 @@ impl<'a> Cursor<'a> {
     }
 
     /// Takes a decimal number of at most `max` value.
+    #[inline]
     pub(crate) fn number(&mut self, max: u64) -> Result<u64, ParseError> {
         let start = self.pos;
-        let span = self.take1(|b| b.is_ascii_digit(), ErrorKind::ExpectedNumber)?;
-        parse_decimal(&self.input[span.range()], max)
-            .ok_or_else(|| self.err_at(ErrorKind::NumberOutOfRange, start))
+        let mut n: u64 = 0;
+        let mut i = start;
+        while let Some(&d) = self.input.get(i) {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            // Saturate instead of overflowing; the range check below rejects it.
+            n = n.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+            i += 1;
+        }
+        if i == start {
+            return Err(self.err(ErrorKind::ExpectedNumber));
+        }
+        if n > max {
+            return Err(self.err_at(ErrorKind::NumberOutOfRange, start));
+        }
+        self.pos = i;
+        Ok(n)
     }
 
     /// Fails unless only SWS remains.
@@ -408,57 +461,79 @@ impl<'a> Cursor<'a> {
     /// Takes a generic parameter value: `token / host / quoted-string`
     /// (RFC 3261 `gen-value`). Bracketed IPv6 references are accepted, as
     /// RFC 5118 §4.5 asks for `received`. Quoted values keep their quotes.
+    #[inline]
     pub(crate) fn gen_value(&mut self) -> Result<Span, ParseError> {
+        let start = self.pos;
         match self.peek() {
             Some(b'"') => {
-                let start = self.pos;
                 self.quoted()?;
                 Ok(Span::new(start, self.pos))
             }
             Some(b'[') => {
-                let start = self.pos;
                 self.pos += 1;
-                self.take1(
-                    |b| b.is_ascii_hexdigit() || b == b':' || b == b'.',
-                    ErrorKind::InvalidHost,
-                )?;
+                let end = skip(self.input, self.pos, |b| {
+                    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+                });
+                if end == self.pos {
+                    return Err(self.err(ErrorKind::InvalidHost));
+                }
+                self.pos = end;
                 self.expect(b']', ErrorKind::InvalidHost)?;
                 Ok(Span::new(start, self.pos))
             }
             // IPv6 addresses without brackets (RFC 5118 §4.5, received=2001:db8::9:255)
             // consist of token characters and ':'.
-            _ => self.take1(|b| is_token(b) || b == b':', ErrorKind::InvalidParam),
+            _ => {
+                let end = skip(self.input, start, is_token_or_colon);
+                if end == start {
+                    return Err(self.err(ErrorKind::InvalidParam));
+                }
+                self.pos = end;
+                Ok(Span::new(start, end))
+            }
         }
     }
 
     /// Parses `*( SEMI generic-param )`, calling `f` for each parameter.
     /// Returns the span of the whole parameter list, from the first `;`.
+    #[inline]
     pub(crate) fn params(
         &mut self,
         mut f: impl FnMut(&Self, Span, Option<Span>) -> Result<(), ParseError>,
     ) -> Result<Span, ParseError> {
-        let start = {
+        let mut start = usize::MAX;
+        let mut end = self.pos;
+        loop {
+            // SEMI = SWS ";" SWS
             let save = self.pos;
             self.skip_sws();
-            let s = self.pos;
-            self.pos = save;
-            s
-        };
-        let mut end = self.pos;
-        while self.eat_sep(b';') {
-            let name = self.take1(is_token, ErrorKind::InvalidParam)?;
+            if !self.eat(b';') {
+                self.pos = save;
+                break;
+            }
+            if start == usize::MAX {
+                start = self.pos - 1;
+            }
+            self.skip_sws();
+            let ns = self.pos;
+            let ne = skip(self.input, ns, is_token);
+            if ne == ns {
+                return Err(self.err(ErrorKind::InvalidParam));
+            }
+            self.pos = ne;
             let value = if self.eat_sep(b'=') {
                 Some(self.gen_value()?)
             } else {
                 None
             };
-            f(self, name, value)?;
+            f(self, Span::new(ns, ne), value)?;
             end = self.pos;
         }
-        if end <= start {
-            return Ok(Span::new(end, end));
-        }
-        Ok(Span::new(start, end))
+        Ok(if start == usize::MAX {
+            Span::new(end, end)
+        } else {
+            Span::new(start, end)
+        })
     }
 }
 

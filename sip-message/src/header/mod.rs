@@ -52,7 +52,8 @@ pub trait TypedHeader: Sized {
     /// # Errors
     /// As [`TypedHeader::parse`].
     fn parse_str(value: &str) -> Result<Self, ParseError> {
-        Self::parse(&ByteString::from(value.trim()))
+        let value = value.trim();
+        Self::parse(&ByteString::from(value)).map_err(|e| e.rebase(value.as_bytes(), 0))
     }
 }
 

@@ -205,11 +205,16 @@ pub(crate) fn known_index_at(buf: &[u8], start: usize, len: usize) -> Option<u8>
             [word(0), word(1), word(2)]
         }
     };
+    let [w0, w1, w2] = words;
     for &i in row {
         if i == u8::MAX {
             break;
         }
-        if PACKED[i as usize] == words {
+        // Word by word in registers: comparing the arrays as a whole makes
+        // the compiler reload `words` from the stack in one wide load, which
+        // stalls on the narrower stores that just wrote it.
+        let p = &PACKED[i as usize];
+        if p[0] == w0 && p[1] == w1 && p[2] == w2 {
             return Some(i);
         }
     }

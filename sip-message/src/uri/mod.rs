@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use bytestring::ByteString;
 
 use crate::error::{ErrorKind, ParseError};
-use crate::text::{is_unreserved, Cursor};
+use crate::text::{is_unreserved, Cursor, Span};
 
 pub use sip::{HostKind, SipUri, UriParams};
 
@@ -42,26 +42,42 @@ impl Uri {
     /// # Errors
     /// A [`ParseError`] where the text breaks the grammar of its scheme.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Self::parse_slice(ByteString::from(s))
+        Self::parse_slice(ByteString::from(s)).map_err(|e| e.rebase(s.as_bytes(), 0))
     }
 
     pub(crate) fn parse_slice(raw: ByteString) -> Result<Self, ParseError> {
+        let text = Span::new(0, raw.len());
+        Self::parse_in(raw, text)
+    }
+
+    /// Parses the URI at `text` of `raw`, sharing the buffer.
+    pub(crate) fn parse_in(raw: ByteString, text: Span) -> Result<Self, ParseError> {
+        let b = &raw.as_bytes()[text.range()];
         // Fast path for the schemes nearly every message uses.
-        let b = raw.as_bytes();
         if b.len() > 4 && b[..4].eq_ignore_ascii_case(b"sip:") {
-            return SipUri::parse_known(raw, false, 4).map(Self::Sip);
+            return SipUri::parse_known(raw, text, false, 4).map(Self::Sip);
         }
         if b.len() > 5 && b[..5].eq_ignore_ascii_case(b"sips:") {
-            return SipUri::parse_known(raw, true, 5).map(Self::Sip);
+            return SipUri::parse_known(raw, text, true, 5).map(Self::Sip);
         }
-        let colon = scheme_end(raw.as_bytes())?;
-        let scheme = &raw[..colon];
-        if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
-            SipUri::parse_slice(raw).map(Self::Sip)
-        } else if scheme.eq_ignore_ascii_case("tel") {
-            TelUri::parse_slice(raw).map(Self::Tel)
+        let colon = match scheme_end(b) {
+            Ok(n) => n + text.start as usize,
+            Err(e) => return Err(e.rebase(raw.as_bytes(), text.start as usize)),
+        };
+        let scheme = &raw[text.start as usize..colon];
+        if scheme.eq_ignore_ascii_case("tel") {
+            TelUri::parse_in(raw, text).map(Self::Tel)
         } else {
-            AbsoluteUri::parse_slice(raw, colon).map(Self::Other)
+            AbsoluteUri::parse_in(raw, text, colon).map(Self::Other)
+        }
+    }
+
+    /// The buffer the URI's text lives in.
+    pub(crate) fn buffer(&self) -> &ByteString {
+        match self {
+            Self::Sip(u) => u.buffer(),
+            Self::Tel(u) => &u.raw,
+            Self::Other(u) => &u.raw,
         }
     }
 
@@ -120,7 +136,9 @@ fn scheme_end(b: &[u8]) -> Result<usize, ParseError> {
 /// A `tel:` URI (RFC 3966): a telephone number and parameters.
 #[derive(Debug, Clone)]
 pub struct TelUri {
+    /// The buffer the URI lives in (see [`SipUri`]'s).
     raw: ByteString,
+    text: Span,
     number_end: usize,
 }
 
@@ -130,13 +148,16 @@ impl TelUri {
     /// # Errors
     /// A [`ParseError`] if the number or a parameter is malformed.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Self::parse_slice(ByteString::from(s))
+        let raw = ByteString::from(s);
+        let text = Span::new(0, raw.len());
+        Self::parse_in(raw, text).map_err(|e| e.rebase(s.as_bytes(), 0))
     }
 
-    fn parse_slice(raw: ByteString) -> Result<Self, ParseError> {
-        let mut c = Cursor::new(&raw);
-        c.pos = 4; // "tel:"
-                   // global-number-digits / local-number-digits with visual separators.
+    /// Parses the `tel:` URI at `text` of `raw` (its scheme already checked).
+    fn parse_in(raw: ByteString, text: Span) -> Result<Self, ParseError> {
+        let mut c = Cursor::new(&raw[..text.end as usize]);
+        c.pos = text.start as usize + 4; // "tel:"
+                                         // global-number-digits / local-number-digits with visual separators.
         let n = c.take0(|b| {
             b.is_ascii_hexdigit() || matches!(b, b'+' | b'*' | b'#' | b'-' | b'.' | b'(' | b')')
         });
@@ -144,7 +165,7 @@ impl TelUri {
             .iter()
             .any(|b| b.is_ascii_hexdigit() || *b == b'*' || *b == b'#')
         {
-            return Err(c.err_at(ErrorKind::InvalidUri, 4));
+            return Err(c.err_at(ErrorKind::InvalidUri, text.start as usize + 4));
         }
         let number_end = c.pos;
         if c.peek() == Some(b';') {
@@ -153,17 +174,21 @@ impl TelUri {
         if !c.at_end() {
             return Err(c.err(ErrorKind::InvalidUri));
         }
-        Ok(Self { raw, number_end })
+        Ok(Self {
+            raw,
+            text,
+            number_end,
+        })
     }
 
     /// The URI as written.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.text.of(&self.raw)
     }
 
     /// The number as written, visual separators included.
     pub fn number(&self) -> &str {
-        &self.raw[4..self.number_end]
+        &self.raw[self.text.start as usize + 4..self.number_end]
     }
 
     /// Whether the number is global (`+` and a country code).
@@ -173,7 +198,7 @@ impl TelUri {
 
     /// The parameters as `(name, value)`.
     pub fn params(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
-        self.raw[self.number_end..]
+        self.raw[self.number_end..self.text.end as usize]
             .split(';')
             .filter(|s| !s.is_empty())
             .map(|p| match p.split_once('=') {
@@ -212,18 +237,21 @@ impl Eq for TelUri {}
 /// A URI of a scheme this crate does not interpret, kept as written.
 #[derive(Debug, Clone)]
 pub struct AbsoluteUri {
+    /// The buffer the URI lives in (see [`SipUri`]'s).
     raw: ByteString,
+    text: Span,
     colon: usize,
 }
 
 impl AbsoluteUri {
-    fn parse_slice(raw: ByteString, colon: usize) -> Result<Self, ParseError> {
+    /// Parses the URI at `text` of `raw`, whose scheme ends at `colon`.
+    fn parse_in(raw: ByteString, text: Span, colon: usize) -> Result<Self, ParseError> {
         // absoluteURI = scheme ":" ( hier-part / opaque-part ), made of uric
         // characters: reserved / unreserved / escaped.
         let b = raw.as_bytes();
-        let body = &b[colon + 1..];
+        let body = &b[colon + 1..text.end as usize];
         if body.is_empty() {
-            return Err(ParseError::at(ErrorKind::InvalidUri, b, colon + 1));
+            return Err(ParseError::new(ErrorKind::InvalidUri, colon + 1));
         }
         if let Some(i) = body.iter().position(|&c| {
             !(is_unreserved(c)
@@ -233,27 +261,30 @@ impl AbsoluteUri {
                     b';' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b','
                 ))
         }) {
-            return Err(ParseError::at(ErrorKind::InvalidUri, b, colon + 1 + i));
+            return Err(ParseError::new(ErrorKind::InvalidUri, colon + 1 + i));
         }
         escape::check(body, colon + 1, b)?;
-        Ok(Self { raw, colon })
+        Ok(Self { raw, text, colon })
     }
 
     /// The URI as written.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.text.of(&self.raw)
     }
 
     /// The scheme as written.
     pub fn scheme(&self) -> &str {
-        &self.raw[..self.colon]
+        &self.raw[self.text.start as usize..self.colon]
+    }
+
+    fn rest(&self) -> &str {
+        &self.raw[self.colon..self.text.end as usize]
     }
 }
 
 impl PartialEq for AbsoluteUri {
     fn eq(&self, other: &Self) -> bool {
-        self.scheme().eq_ignore_ascii_case(other.scheme())
-            && self.raw[self.colon..] == other.raw[other.colon..]
+        self.scheme().eq_ignore_ascii_case(other.scheme()) && self.rest() == other.rest()
     }
 }
 

@@ -8,7 +8,7 @@ use bytestring::ByteString;
 use super::escape;
 use crate::error::{ErrorKind, ParseError};
 use crate::text::{
-    is_hnv_esc, is_param_esc, is_password, is_user, is_userinfo, skip, Cursor, Span,
+    is_hnv_esc, is_param_esc, is_password, is_user, is_userinfo, skip, slice, Cursor, OptSpan, Span,
 };
 
 /// What kind of host a URI or Via names.
@@ -30,10 +30,14 @@ pub enum HostKind {
 /// [`PartialEq`] follows the comparison rules of RFC 3261 §19.1.4.
 #[derive(Debug, Clone)]
 pub struct SipUri {
+    /// The buffer the URI lives in: the URI itself, or the whole header
+    /// value it was parsed from (a name-addr shares its buffer with its URI).
     raw: ByteString,
+    /// Where the URI is in `raw`; every other span is relative to `raw` too.
+    text: Span,
     secure: bool,
-    user: Option<Span>,
-    password: Option<Span>,
+    user: OptSpan,
+    password: OptSpan,
     host: Span,
     host_kind: HostKind,
     port: Option<u16>,
@@ -48,42 +52,42 @@ impl SipUri {
     /// A [`ParseError`] with the offset of the first character that breaks
     /// the `SIP-URI` / `SIPS-URI` grammar.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Self::parse_slice(ByteString::from(s))
+        Self::parse_slice(ByteString::from(s)).map_err(|e| e.rebase(s.as_bytes(), 0))
     }
 
     pub(crate) fn parse_slice(raw: ByteString) -> Result<Self, ParseError> {
-        let mut c = Cursor::new(&raw);
-        let scheme = c.take1(|b| b.is_ascii_alphabetic(), ErrorKind::InvalidScheme)?;
-        let s = scheme.of(&raw);
-        let secure = if s.eq_ignore_ascii_case("sips") {
-            true
-        } else if s.eq_ignore_ascii_case("sip") {
-            false
+        let b = raw.as_bytes();
+        let (secure, at) = if b.len() >= 4 && b[..4].eq_ignore_ascii_case(b"sip:") {
+            (false, 4)
+        } else if b.len() >= 5 && b[..5].eq_ignore_ascii_case(b"sips:") {
+            (true, 5)
         } else {
-            return Err(c.err_at(ErrorKind::InvalidScheme, 0));
+            return Err(ParseError::new(ErrorKind::InvalidScheme, 0));
         };
-        c.expect(b':', ErrorKind::InvalidScheme)?;
-        let at = c.pos;
-        Self::parse_known(raw, secure, at)
+        let text = Span::new(0, raw.len());
+        Self::parse_known(raw, text, secure, at)
     }
 
-    /// Parses the part after `sip:` / `sips:` (which ends at `at`).
+    /// Parses the URI at `text` of `raw` whose scheme (`sip:` or `sips:`)
+    /// is `at` bytes long.
     pub(crate) fn parse_known(
         raw: ByteString,
+        text: Span,
         secure: bool,
         at: usize,
     ) -> Result<Self, ParseError> {
-        let mut c = Cursor::new(&raw);
-        c.pos = at;
+        let mut c = Cursor::new(&raw[..text.end as usize]);
+        c.pos = text.start as usize + at;
         let parts = parse_after_scheme(&mut c)?;
         if !c.at_end() {
             return Err(c.err(ErrorKind::InvalidUri));
         }
         Ok(Self {
             raw,
+            text,
             secure,
-            user: parts.user,
-            password: parts.password,
+            user: parts.user.into(),
+            password: parts.password.into(),
             host: parts.host,
             host_kind: parts.host_kind,
             port: parts.port,
@@ -115,19 +119,18 @@ impl SipUri {
             Err(e) => return Some(Err(e)),
         };
         let end = c.pos;
-        let raw = value.slice_ref(&value[start..end]);
-        let back = |s: Span| Span::new(s.start as usize - start, s.end as usize - start);
         Some(Ok((
             Self {
-                raw,
+                raw: value.clone(),
+                text: Span::new(start, end),
                 secure,
-                user: parts.user.map(back),
-                password: parts.password.map(back),
-                host: back(parts.host),
+                user: parts.user.into(),
+                password: parts.password.into(),
+                host: parts.host,
                 host_kind: parts.host_kind,
                 port: parts.port,
-                params: back(parts.params),
-                headers: back(parts.headers),
+                params: parts.params,
+                headers: parts.headers,
             },
             end,
         )))
@@ -135,11 +138,16 @@ impl SipUri {
 
     /// The URI as written.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.text.of(&self.raw)
     }
 
     /// The URI text as a zero-copy `ByteString`.
-    pub fn as_byte_string(&self) -> &ByteString {
+    pub fn to_byte_string(&self) -> ByteString {
+        slice(&self.raw, self.text)
+    }
+
+    /// The buffer the URI's spans index (see the `raw` field).
+    pub(crate) fn buffer(&self) -> &ByteString {
         &self.raw
     }
 
@@ -159,7 +167,7 @@ impl SipUri {
 
     /// The user part as written (escapes not decoded).
     pub fn user_raw(&self) -> Option<&str> {
-        self.user.map(|s| s.of(&self.raw))
+        self.user.get().map(|s| s.of(&self.raw))
     }
 
     /// The user part with escapes decoded (`%40` becomes `@`).
@@ -169,7 +177,7 @@ impl SipUri {
 
     /// The password as written, if the URI has one (RFC 3261 discourages it).
     pub fn password(&self) -> Option<&str> {
-        self.password.map(|s| s.of(&self.raw))
+        self.password.get().map(|s| s.of(&self.raw))
     }
 
     /// The host as written; an IPv6 reference keeps its brackets.
@@ -263,9 +271,8 @@ impl SipUri {
             return self.clone();
         }
         let end = self.headers.start as usize - 1;
-        let raw = self.raw.slice_ref(&self.raw[..end]);
         Self {
-            raw,
+            text: Span::new(self.text.start as usize, end),
             headers: Span::new(end, end),
             ..self.clone()
         }
@@ -453,17 +460,6 @@ static HOST_CLASS: [u8; 256] = {
     t
 };
 
-/// `HOST_PAIR_BAD[prev << 4 | next]`: 1 where class `next` may not follow
-/// class `prev` in a hostname: a label may not be empty (`..`) or start
-/// with `-` (`.-`), nor end with `-` (`-.`). The start counts as a dot.
-static HOST_PAIR_BAD: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[((H_DOT as usize) << 4) | H_DOT as usize] = 1;
-    t[((H_DOT as usize) << 4) | H_DASH as usize] = 1;
-    t[((H_DASH as usize) << 4) | H_DOT as usize] = 1;
-    t
-};
-
 /// Scans a `hostname` or `IPv4address` starting at `start` and classifies
 /// it; returns where it ends and its kind, `None` if the characters there
 /// do not form a valid host.
@@ -476,26 +472,51 @@ static HOST_PAIR_BAD: [u8; 256] = {
 /// ```
 #[inline]
 fn scan_host(b: &[u8], start: usize) -> (usize, Option<HostKind>) {
+    const ALNUM: u8 = H_ALPHA | H_DIGIT;
+    let n = b.len();
     let mut i = start;
-    let mut prev = H_DOT;
     let mut seen = 0u8;
-    let mut bad = 0u8;
-    // One class lookup and one pair lookup a character.
-    while i < b.len() {
-        let k = HOST_CLASS[b[i] as usize];
-        if k == 0 {
-            break;
+    // Start of the last label (its first character decides toplabel).
+    let mut label = start;
+    loop {
+        // A label is runs of alphanumerics joined by dashes; every run is
+        // non-empty, so a label neither starts nor ends with '-'.
+        let run = i;
+        while i < n {
+            let k = HOST_CLASS[b[i] as usize];
+            if k & ALNUM == 0 {
+                break;
+            }
+            seen |= k;
+            i += 1;
         }
-        bad |= HOST_PAIR_BAD[((prev as usize) << 4) | k as usize];
-        seen |= k;
-        prev = k;
-        i += 1;
-    }
-    let h = &b[start..i];
-    if h.is_empty() || bad != 0 || prev == H_DASH {
-        return (i, None);
+        if i == run {
+            return (i, None);
+        }
+        match b.get(i) {
+            Some(b'-') => {
+                while i < n && b[i] == b'-' {
+                    i += 1;
+                }
+                seen |= H_DASH;
+            }
+            Some(b'.')
+                if b.get(i + 1)
+                    .is_some_and(|&c| HOST_CLASS[c as usize] & ALNUM != 0) =>
+            {
+                i += 1;
+                label = i;
+            }
+            Some(b'.') => {
+                // A trailing dot ends a fully qualified name.
+                i += 1;
+                break;
+            }
+            _ => break,
+        }
     }
     if seen & (H_ALPHA | H_DASH) == 0 {
+        let h = &b[start..i];
         let mut parts = 0;
         for p in h.split(|&c| c == b'.') {
             if p.is_empty() || p.len() > 3 {
@@ -505,14 +526,10 @@ fn scan_host(b: &[u8], start: usize) -> (usize, Option<HostKind>) {
         }
         return (i, (parts == 4).then_some(HostKind::Ipv4));
     }
-    // The toplabel (before an optional trailing dot) starts with a letter.
-    let t = h.strip_suffix(b".").unwrap_or(h);
-    let top = t.iter().rposition(|&c| c == b'.').map_or(0, |p| p + 1);
+    // toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum
     (
         i,
-        t.get(top)
-            .is_some_and(u8::is_ascii_alphabetic)
-            .then_some(HostKind::Domain),
+        b[label].is_ascii_alphabetic().then_some(HostKind::Domain),
     )
 }
 
@@ -634,7 +651,7 @@ impl Eq for SipUri {}
 
 impl core::fmt::Display for SipUri {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.raw)
+        f.write_str(self.as_str())
     }
 }
 

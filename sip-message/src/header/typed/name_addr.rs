@@ -10,7 +10,7 @@ use bytestring::ByteString;
 use super::Params;
 use crate::error::{ErrorKind, ParseError};
 use crate::header::{HeaderName, TypedHeader};
-use crate::text::{is_token, slice, unquote, write_quoted, Cursor, Span};
+use crate::text::{is_token, slice, unquote, write_quoted, Cursor, OptSpan, Span};
 use crate::uri::{SipUri, Uri};
 
 /// An address: `[display-name] <URI>` (name-addr) or a bare URI
@@ -21,12 +21,13 @@ use crate::uri::{SipUri, Uri};
 /// `,`, `?` or `;` is therefore not allowed (RFC 4475 §3.1.2.13).
 #[derive(Debug, Clone)]
 pub struct NameAddr {
-    raw: ByteString,
-    display: Option<Span>,
+    // The header value's text is the URI's buffer (`uri.buffer()`), so a
+    // parsed address holds one reference to it, not two.
+    display: OptSpan,
     uri: Uri,
     angle: bool,
     params: Span,
-    tag: Option<Span>,
+    tag: OptSpan,
 }
 
 impl NameAddr {
@@ -51,23 +52,26 @@ impl NameAddr {
         // The parts are already valid; re-parsing records the spans.
         let raw = ByteString::try_from(out.freeze()).unwrap_or_default();
         parse(&raw, false).unwrap_or_else(|_| Self {
-            raw: raw.clone(),
-            display: None,
+            display: OptSpan::NONE,
             uri: uri.clone(),
             angle: true,
             params: Span::default(),
-            tag: None,
+            tag: OptSpan::NONE,
         })
     }
 
     /// The value as written.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.raw()
+    }
+
+    fn raw(&self) -> &ByteString {
+        self.uri.buffer()
     }
 
     /// The display name with quotes and quoted-pairs removed.
     pub fn display_name(&self) -> Option<Cow<'_, str>> {
-        self.display.map(|s| unquote(s.of(&self.raw)))
+        self.display.get().map(|s| unquote(s.of(self.raw())))
     }
 
     /// The URI.
@@ -82,17 +86,17 @@ impl NameAddr {
 
     /// The header parameters (after the address), in order.
     pub fn params(&self) -> Params<'_> {
-        Params::new(self.params.of(&self.raw))
+        Params::new(self.params.of(self.raw()))
     }
 
     /// The `tag` parameter (RFC 3261 §19.3).
     pub fn tag(&self) -> Option<&str> {
-        self.tag.map(|s| s.of(&self.raw))
+        self.tag.get().map(|s| s.of(self.raw()))
     }
 
     /// The tag as a zero-copy `ByteString`.
     pub fn tag_slice(&self) -> Option<ByteString> {
-        self.tag.map(|s| slice(&self.raw, s))
+        self.tag.get().map(|s| slice(self.raw(), s))
     }
 
     /// A copy with parameter `name` set to `value`, replacing any old value
@@ -101,7 +105,7 @@ impl NameAddr {
     /// # Errors
     /// If the value does not fit the grammar.
     pub fn with_param(&self, name: &str, value: Option<&str>) -> Result<Self, ParseError> {
-        let mut out = BytesMut::with_capacity(self.raw.len() + 24);
+        let mut out = BytesMut::with_capacity(self.raw().len() + 24);
         self.encode_addr(&mut out);
         self.params().encode_except(&mut out, &[name]);
         out.extend_from_slice(b";");
@@ -118,7 +122,7 @@ impl NameAddr {
     /// A copy with the URI replaced and display name and parameters kept
     /// (the mobility layer rewrites Contact this way).
     pub fn with_uri(&self, uri: &Uri) -> Self {
-        let mut out = BytesMut::with_capacity(self.raw.len() + 24);
+        let mut out = BytesMut::with_capacity(self.raw().len() + 24);
         if let Some(d) = self.display_name() {
             write_quoted(&mut out, &d);
             out.extend_from_slice(b" ");
@@ -132,8 +136,8 @@ impl NameAddr {
     }
 
     fn encode_addr(&self, out: &mut BytesMut) {
-        if let Some(d) = self.display {
-            let d = d.of(&self.raw);
+        if let Some(d) = self.display.get() {
+            let d = d.of(self.raw());
             if d.starts_with('"') {
                 out.extend_from_slice(d.as_bytes());
             } else {
@@ -190,8 +194,13 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
             // display-name = *(token LWS); if tokens are followed by '<' they
             // are a display name, otherwise this is an addr-spec.
             let mut end = c.pos;
-            while c.token().is_ok() {
-                end = c.pos;
+            loop {
+                let t = crate::text::skip(c.input, c.pos, is_token);
+                if t == c.pos {
+                    break;
+                }
+                c.pos = t;
+                end = t;
                 c.skip_sws();
             }
             if c.peek() == Some(b'<') && end > start {
@@ -220,7 +229,7 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
                 let n = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
                 let span = Span::new(s, s + n);
                 c.pos = s + n;
-                Uri::parse_slice(slice(value, span)).map_err(|e| e.rebase(value.as_bytes(), s))?
+                Uri::parse_in(value.clone(), span).map_err(|e| e.rebase(value.as_bytes(), 0))?
             }
         };
         if !c.eat(b'>') {
@@ -255,7 +264,7 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
             return Err(c.err_at(ErrorKind::InvalidAddress, s + q));
         }
         c.pos = s + n;
-        Uri::parse_slice(slice(value, span)).map_err(|e| e.rebase(value.as_bytes(), s))?
+        Uri::parse_in(value.clone(), span).map_err(|e| e.rebase(value.as_bytes(), 0))?
     };
     let mut tag = None;
     let params = c.params(|c, n, v| {
@@ -270,12 +279,11 @@ fn parse(value: &ByteString, require_angle: bool) -> Result<NameAddr, ParseError
     })?;
     c.finish()?;
     Ok(NameAddr {
-        raw: value.clone(),
-        display,
+        display: display.into(),
         uri,
         angle,
         params,
-        tag,
+        tag: tag.into(),
     })
 }
 
@@ -302,6 +310,7 @@ macro_rules! address_header {
         impl TypedHeader for $ty {
             const NAME: HeaderName = HeaderName::$name;
             const LIST: bool = $list;
+            #[inline]
             fn parse(value: &ByteString) -> Result<Self, ParseError> {
                 parse(value, $angle).map(Self)
             }
