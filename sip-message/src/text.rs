@@ -136,11 +136,12 @@ const fn class_table() -> [u8; 256] {
 
 static CLASS: [u8; 256] = class_table();
 
-const USERINFO: u8 = 1;
 const PARAM_ESC: u8 = 2;
 const HNV_ESC: u8 = 4;
 const LIST_SPECIAL: u8 = 8;
 const TOKEN_COLON: u8 = 16;
+const USER_ESC: u8 = 32;
+const PASSWORD_ESC: u8 = 64;
 
 const fn class2_table() -> [u8; 256] {
     let base = class_table();
@@ -150,9 +151,6 @@ const fn class2_table() -> [u8; 256] {
         let f = base[c];
         let b = c as u8;
         let mut g = 0u8;
-        if f & (USER | PASSWORD) != 0 || b == b':' || b == b'%' {
-            g |= USERINFO;
-        }
         if f & PARAM != 0 || b == b'%' {
             g |= PARAM_ESC;
         }
@@ -165,6 +163,12 @@ const fn class2_table() -> [u8; 256] {
         if f & TOKEN != 0 || b == b':' {
             g |= TOKEN_COLON;
         }
+        if f & USER != 0 || b == b'%' {
+            g |= USER_ESC;
+        }
+        if f & PASSWORD != 0 || b == b'%' {
+            g |= PASSWORD_ESC;
+        }
         t[c] = g;
         c += 1;
     }
@@ -173,11 +177,6 @@ const fn class2_table() -> [u8; 256] {
 
 static CLASS2: [u8; 256] = class2_table();
 
-/// Characters of `userinfo` (user or password, `:` and escapes).
-#[inline]
-pub(crate) fn is_userinfo(b: u8) -> bool {
-    CLASS2[b as usize] & USERINFO != 0
-}
 /// `paramchar` including the `%` of escapes.
 #[inline]
 pub(crate) fn is_param_esc(b: u8) -> bool {
@@ -187,6 +186,16 @@ pub(crate) fn is_param_esc(b: u8) -> bool {
 #[inline]
 pub(crate) fn is_hnv_esc(b: u8) -> bool {
     CLASS2[b as usize] & HNV_ESC != 0
+}
+/// Characters of a URI user part, escapes included.
+#[inline]
+pub(crate) fn is_user_esc(b: u8) -> bool {
+    CLASS2[b as usize] & USER_ESC != 0
+}
+/// Characters of a URI password, escapes included.
+#[inline]
+pub(crate) fn is_password_esc(b: u8) -> bool {
+    CLASS2[b as usize] & PASSWORD_ESC != 0
 }
 /// Token characters and `:` (an unbracketed IPv6 address in a parameter).
 #[inline]
@@ -222,16 +231,6 @@ pub(crate) fn is_word(b: u8) -> bool {
 #[inline]
 pub(crate) fn is_unreserved(b: u8) -> bool {
     CLASS[b as usize] & UNRESERVED != 0
-}
-/// Characters of a URI user part other than escapes.
-#[inline]
-pub(crate) fn is_user(b: u8) -> bool {
-    CLASS[b as usize] & USER != 0
-}
-/// Characters of a URI password other than escapes.
-#[inline]
-pub(crate) fn is_password(b: u8) -> bool {
-    CLASS[b as usize] & PASSWORD != 0
 }
 #[inline]
 pub(crate) fn is_wsp(b: u8) -> bool {
@@ -607,7 +606,8 @@ mod tests {
         assert!("INVITE".bytes().all(is_token));
         assert!(!is_token(b':'));
         assert!(is_word(b':') && is_word(b'"') && !is_word(b' '));
-        assert!(is_user(b';') && !is_user(b'@') && !is_user(b':'));
+        assert!(is_user_esc(b';') && is_user_esc(b'%') && !is_user_esc(b'@') && !is_user_esc(b':'));
+        assert!(!is_password_esc(b';') && is_password_esc(b'&'));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use bytestring::ByteString;
 use super::escape;
 use crate::error::{ErrorKind, ParseError};
 use crate::text::{
-    is_hnv_esc, is_param_esc, is_password, is_user, is_userinfo, skip, slice, Cursor, OptSpan, Span,
+    is_hnv_esc, is_param_esc, is_password_esc, is_user_esc, skip, slice, Cursor, OptSpan, Span,
 };
 
 /// What kind of host a URI or Via names.
@@ -295,37 +295,35 @@ pub(crate) struct SipParts {
 pub(crate) fn parse_after_scheme(c: &mut Cursor<'_>) -> Result<SipParts, ParseError> {
     let b = c.input;
     // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@".
-    // The user part may hold ';', '?' and '/', so look for the '@' first.
+    // The user part may hold ';', '?' and '/', so the '@' decides whether
+    // there is a userinfo at all; the password charset is a subset of the
+    // user's, so one scan of each part suffices.
     let start = c.pos;
-    let run_end = skip(b, start, is_userinfo);
-    let (user, password) = if b.get(run_end) == Some(&b'@') {
-        let info = &b[start..run_end];
-        let (u, p) = match info.iter().position(|&x| x == b':') {
-            Some(i) => (
-                Span::new(start, start + i),
-                Some(Span::new(start + i + 1, run_end)),
-            ),
-            None => (Span::new(start, run_end), None),
-        };
-        if u.is_empty() {
-            return Err(c.err_at(ErrorKind::InvalidUri, start));
-        }
-        let ue = skip(b, u.start as usize, |x| is_user(x) || x == b'%');
-        if ue != u.end as usize {
-            return Err(c.err_at(ErrorKind::InvalidUri, ue));
-        }
-        if let Some(p) = p {
-            let pe = skip(b, p.start as usize, |x| is_password(x) || x == b'%');
-            if pe != p.end as usize {
-                return Err(c.err_at(ErrorKind::InvalidUri, pe));
+    let user_end = skip(b, start, is_user_esc);
+    let (user, password, info_end) = match b.get(user_end) {
+        Some(b'@') if user_end > start => (Some(Span::new(start, user_end)), None, user_end),
+        Some(b'@') => return Err(c.err_at(ErrorKind::InvalidUri, start)),
+        Some(b':') if user_end > start => {
+            let pass_end = skip(b, user_end + 1, is_password_esc);
+            if b.get(pass_end) == Some(&b'@') {
+                (
+                    Some(Span::new(start, user_end)),
+                    Some(Span::new(user_end + 1, pass_end)),
+                    pass_end,
+                )
+            } else {
+                (None, None, start)
             }
         }
-        escape::check(info, start, b)?;
-        c.pos = run_end + 1;
-        (Some(u), p)
-    } else {
-        (None, None)
+        _ => (None, None, start),
     };
+    if user.is_some() {
+        let info = &b[start..info_end];
+        if info.contains(&b'%') {
+            escape::check(info, start, b)?;
+        }
+        c.pos = info_end + 1;
+    }
     let (host, host_kind) = host(c)?;
     let port = if c.eat(b':') {
         let at = c.pos;

@@ -8,7 +8,7 @@ use bytestring::ByteString;
 use super::Params;
 use crate::error::{ErrorKind, ParseError};
 use crate::header::{HeaderName, TypedHeader};
-use crate::text::{is_token, slice, Cursor, Span};
+use crate::text::{is_token, slice, Cursor, OptSpan, Span};
 use crate::uri::{host_ip, parse_host, HostKind};
 
 /// The branch magic cookie that marks an RFC 3261 branch (§8.1.1.7).
@@ -35,10 +35,10 @@ pub struct Via {
     host_kind: HostKind,
     port: Option<u16>,
     params: Span,
-    branch: Option<Span>,
-    received: Option<Span>,
+    branch: OptSpan,
+    received: OptSpan,
     rport: Option<Option<u16>>,
-    maddr: Option<Span>,
+    maddr: OptSpan,
     ttl: Option<u8>,
 }
 
@@ -104,12 +104,12 @@ impl Via {
 
     /// The `branch` parameter.
     pub fn branch(&self) -> Option<&str> {
-        self.branch.map(|s| s.of(&self.raw))
+        self.branch.get().map(|s| s.of(&self.raw))
     }
 
     /// The branch as a zero-copy `ByteString`.
     pub fn branch_slice(&self) -> Option<ByteString> {
-        self.branch.map(|s| slice(&self.raw, s))
+        self.branch.get().map(|s| slice(&self.raw, s))
     }
 
     /// Whether the branch starts with the RFC 3261 magic cookie and has
@@ -121,7 +121,7 @@ impl Via {
 
     /// The `received` parameter (RFC 3261 §18.2.1), brackets kept if written.
     pub fn received(&self) -> Option<&str> {
-        self.received.map(|s| s.of(&self.raw))
+        self.received.get().map(|s| s.of(&self.raw))
     }
 
     /// The `rport` parameter (RFC 3581): `Some(None)` when present without a value.
@@ -131,7 +131,7 @@ impl Via {
 
     /// The `maddr` parameter.
     pub fn maddr(&self) -> Option<&str> {
-        self.maddr.map(|s| s.of(&self.raw))
+        self.maddr.get().map(|s| s.of(&self.raw))
     }
 
     /// The `ttl` parameter.
@@ -185,14 +185,23 @@ impl TypedHeader for Via {
     fn parse(value: &ByteString) -> Result<Self, ParseError> {
         let mut c = Cursor::new(value);
         // sent-protocol = protocol-name SLASH protocol-version SLASH transport
-        let name = c.token()?;
-        if !c.eat_sep(b'/') {
-            return Err(c.err(ErrorKind::InvalidValue("'/' in the Via sent-protocol")));
-        }
-        let version = c.token()?;
-        if !c.eat_sep(b'/') {
-            return Err(c.err(ErrorKind::InvalidValue("'/' in the Via sent-protocol")));
-        }
+        let (name, version) =
+            if value.len() > 8 && value.as_bytes()[..8].eq_ignore_ascii_case(b"SIP/2.0/") {
+                // The form nearly every Via has, without LWS around the slashes.
+                c.pos = 8;
+                (Span::new(0, 3), Span::new(4, 7))
+            } else {
+                let name = c.token()?;
+                if !c.eat_sep(b'/') {
+                    return Err(c.err(ErrorKind::InvalidValue("'/' in the Via sent-protocol")));
+                }
+                let version = c.token()?;
+                if !c.eat_sep(b'/') {
+                    return Err(c.err(ErrorKind::InvalidValue("'/' in the Via sent-protocol")));
+                }
+                (name, version)
+            };
+        c.skip_sws();
         let transport = c.token()?;
         // LWS sent-by
         if !c.skip_sws_any() {
@@ -268,10 +277,10 @@ impl TypedHeader for Via {
             host_kind,
             port,
             params,
-            branch,
-            received,
+            branch: branch.into(),
+            received: received.into(),
             rport,
-            maddr,
+            maddr: maddr.into(),
             ttl,
         })
     }
