@@ -320,6 +320,35 @@ Content-Length: 4\r\n\r\nv=0\n",
         assert_eq!(e.kind(), crate::ErrorKind::InvalidHeaderValue);
     }
 
+    /// RFC 3261 §16.4: "the proxy MUST remove that value from the Route
+    /// header field" when the first Route names it; the rest of a
+    /// comma-separated line stays.
+    #[test]
+    fn rfc3261_16_4_pop_first_route_value() {
+        let mut m = Message::parse(Bytes::from_static(
+            b"BYE sip:bob@192.0.2.4 SIP/2.0\r\n\
+Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n\
+Route: <sip:p3.example.com;lr>\r\n\
+Content-Length: 0\r\n\r\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            m.remove_first_value(&HeaderName::Route).as_deref(),
+            Some("<sip:p1.example.com;lr>")
+        );
+        let lines: Vec<_> = m.header_values(&HeaderName::Route).collect();
+        assert_eq!(
+            lines,
+            ["<sip:p2.example.com;lr>", "<sip:p3.example.com;lr>"]
+        );
+        m.remove_first_value(&HeaderName::Route);
+        m.remove_first_value(&HeaderName::Route);
+        assert!(!m.has_header(&HeaderName::Route));
+        assert_eq!(m.remove_first_value(&HeaderName::Route), None);
+        let again = Message::parse(m.to_bytes()).unwrap();
+        assert_eq!(again.header_count(), 1);
+    }
+
     /// A proxy's edits (RFC 3261 §16.6, §16.4) leave other lines byte for byte.
     #[test]
     fn proxy_edits_keep_untouched_lines() {

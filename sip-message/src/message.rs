@@ -443,19 +443,23 @@ impl Message {
     pub fn remove_first_value(&mut self, name: &HeaderName) -> Option<String> {
         let want = Want::new(name);
         let i = self.headers.iter().position(|e| e.is(want, &self.head))?;
-        let value = self.headers[i].value(&self.head).to_owned();
-        let mut parts = split_list(&value);
+        let value = self.headers[i].value(&self.head);
+        let mut parts = split_list(value);
         let (_, first) = parts.next()?;
-        let first = first.to_owned();
-        let rest: Vec<&str> = parts.map(|(_, s)| s).collect();
-        if rest.is_empty() {
-            self.headers.remove(i);
-        } else {
-            let n = self.headers[i].name(&self.head);
-            self.headers[i] = Entry::owned(&n, &rest.join(", "));
+        let first_owned = first.to_owned();
+        // The rest of the line stays as written, from its second element on.
+        match parts.next().map(|(off, _)| off) {
+            None => {
+                self.headers.remove(i);
+            }
+            Some(off) => {
+                let rest = value[off..].to_owned();
+                let n = self.headers[i].name(&self.head);
+                self.headers[i] = Entry::owned(&n, &rest);
+            }
         }
         self.edited = true;
-        Some(first)
+        Some(first_owned)
     }
 
     // ---------------------------------------------------------------- serializing
