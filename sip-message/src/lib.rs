@@ -34,7 +34,9 @@
 //! `&str` borrowed from the message, or as zero-copy `ByteString` slices.
 //! Typed headers are parsed only when asked for ([`Message::typed`]); they
 //! too keep slices of the message rather than copies. Nothing is cached,
-//! because re-parsing one header costs tens of nanoseconds.
+//! because re-parsing one header is cheap: on the benchmark machine about
+//! 15 ns for a Call-ID, 45 ns for a CSeq and 100-130 ns for a Via or a
+//! From with its URI (see `benches/`).
 //!
 //! The message stays lossless: header order, unknown headers, compact and
 //! odd-case names and folding are all kept, and an unedited message

@@ -381,6 +381,11 @@ pub(crate) fn uri_params(c: &mut Cursor<'_>, sep: u8, leading: bool) -> Result<S
     let start = c.pos;
     let mut first = !leading;
     let mut escaped = false;
+    // Names seen so far, to refuse a repeated one: RFC 3261 §19.1.1 allows
+    // each parameter once, and URI equality (§19.1.4) depends on it.
+    let mut names: [Span; 8] = [Span::default(); 8];
+    let mut more: Vec<Span> = Vec::new();
+    let mut n_names = 0;
     while first || c.peek() == Some(sep) {
         if !first {
             c.pos += 1;
@@ -390,7 +395,19 @@ pub(crate) fn uri_params(c: &mut Cursor<'_>, sep: u8, leading: bool) -> Result<S
         if ne == c.pos {
             return Err(c.err(ErrorKind::InvalidParam));
         }
-        escaped |= b[c.pos..ne].contains(&b'%');
+        let name = Span::new(c.pos, ne);
+        let name_escaped = b[c.pos..ne].contains(&b'%');
+        escaped |= name_escaped;
+        let same = |other: &Span| same_param_name(b, *other, name, name_escaped);
+        if names[..n_names.min(names.len())].iter().any(same) || more.iter().any(same) {
+            return Err(c.err_at(ErrorKind::InvalidValue("each URI parameter once"), c.pos));
+        }
+        if n_names < names.len() {
+            names[n_names] = name;
+        } else {
+            more.push(name);
+        }
+        n_names += 1;
         c.pos = ne;
         if c.eat(b'=') {
             let ve = skip(b, c.pos, is_param_esc);
@@ -405,6 +422,17 @@ pub(crate) fn uri_params(c: &mut Cursor<'_>, sep: u8, leading: bool) -> Result<S
         escape::check(&b[start..c.pos], start, b)?;
     }
     Ok(Span::new(start, c.pos))
+}
+
+/// Whether two parameter names are the same name: case-insensitively, and
+/// with escapes decoded when either has one.
+fn same_param_name(b: &[u8], a: Span, n: Span, n_escaped: bool) -> bool {
+    let (x, y) = (&b[a.range()], &b[n.range()]);
+    if !n_escaped && !x.contains(&b'%') {
+        return x.eq_ignore_ascii_case(y);
+    }
+    let text = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+    escape::canonical(&text(x), true) == escape::canonical(&text(y), true)
 }
 
 /// `host = hostname / IPv4address / IPv6reference`.
@@ -767,5 +795,21 @@ mod tests {
         ] {
             assert!(SipUri::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// RFC 3261 §19.1.1: each URI parameter appears at most once (found by
+    /// the `uri` fuzz target: with a repeat, equality was not reflexive).
+    #[test]
+    fn rfc3261_19_1_1_parameter_at_most_once() {
+        for bad in [
+            "sip:a@b;lr;lr",
+            "sip:a@b;transport=udp;TRANSPORT=tcp",
+            "sip:a@b;lr;%6cr",
+            "sip:a@b;p1;p2;p3;p4;p5;p6;p7;p8;p9;p10;p1",
+        ] {
+            assert!(SipUri::parse(bad).is_err(), "{bad}");
+        }
+        let u = u("sip:a@b;p1;p2;p3;p4;p5;p6;p7;p8;p9;p10;p11");
+        assert_eq!(u, u.clone());
     }
 }
