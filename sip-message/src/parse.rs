@@ -213,9 +213,20 @@ pub(crate) fn parse(buf: &Bytes, framing: Framing, max_size: usize) -> Result<Pa
                 None => return Err(ParseError::at(ErrorKind::NoEndOfHeaders, b, i)),
             }
         }
+        // Trailing LWS, folds included, is not part of the value (§7.3.1).
         let mut value_end = line_end;
-        while value_end > value_start && is_wsp(b[value_end - 1]) {
-            value_end -= 1;
+        loop {
+            while value_end > value_start && is_wsp(b[value_end - 1]) {
+                value_end -= 1;
+            }
+            if value_end >= value_start + 2
+                && b[value_end - 2] == b'\r'
+                && b[value_end - 1] == b'\n'
+            {
+                value_end -= 2;
+            } else {
+                break;
+            }
         }
         if id == cl_id {
             let n = parse_decimal(&b[value_start..value_end], u64::from(u32::MAX))
@@ -361,12 +372,18 @@ enum RawStart {
 
 /// Parses the Request-Line or Status-Line; returns it and the offset after its CRLF.
 fn start_line(h: &[u8]) -> Result<(RawStart, usize), ParseError> {
-    let eol = next_ctl(h, 0);
+    // HTAB may appear in a Reason-Phrase; any other control ends the line.
+    let mut eol = next_ctl(h, 0);
+    let first_tab = (h.get(eol) == Some(&b'\t')).then_some(eol);
+    while h.get(eol) == Some(&b'\t') {
+        eol = next_ctl(h, eol + 1);
+    }
     if h.get(eol) != Some(&b'\r') || h.get(eol + 1) != Some(&b'\n') {
         return Err(ParseError::at(ErrorKind::ExpectedCrlf, h, eol));
     }
     let line = &h[..eol];
-    if line.starts_with(b"SIP/") {
+    // "SIP" in SIP-Version is case-insensitive (RFC 3261 §7.1, §25).
+    if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF
         let v_end = version(line, 0)?;
         if line.get(v_end) != Some(&b' ') {
@@ -401,7 +418,10 @@ fn start_line(h: &[u8]) -> Result<(RawStart, usize), ParseError> {
             eol + 2,
         ));
     }
-    // Request-Line = Method SP Request-URI SP SIP-Version CRLF
+    // Request-Line = Method SP Request-URI SP SIP-Version CRLF, no HTAB anywhere.
+    if let Some(t) = first_tab {
+        return Err(ParseError::at(ErrorKind::InvalidStartLine, h, t));
+    }
     let m_end = line
         .iter()
         .position(|&b| !is_token(b))

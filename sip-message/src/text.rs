@@ -157,7 +157,7 @@ const fn class2_table() -> [u8; 256] {
         if f & HNV != 0 || b == b'%' {
             g |= HNV_ESC;
         }
-        if matches!(b, b',' | b'"' | b'<' | b'>' | b'(' | b')' | b'\\') {
+        if matches!(b, b',' | b'"' | b'<' | b'>' | b'\\') {
             g |= LIST_SPECIAL;
         }
         if f & TOKEN != 0 || b == b':' {

@@ -293,9 +293,10 @@ impl<'a> Iterator for ListIter<'a> {
         }
         let start = self.pos;
         let mut i = start;
+        // No list header this crate splits has comments, and '(' and ')' are
+        // legal in a bare URI, so only quotes and angle brackets matter.
         let mut quoted = false;
         let mut angle = false;
-        let mut depth = 0u32;
         while i < b.len() {
             // Jump over the characters that cannot open or close anything.
             i = skip(b, i, |x| !is_list_special(x));
@@ -307,9 +308,7 @@ impl<'a> Iterator for ListIter<'a> {
                 b'"' => quoted = !quoted,
                 b'<' if !quoted => angle = true,
                 b'>' if !quoted => angle = false,
-                b'(' if !quoted && !angle => depth += 1,
-                b')' if !quoted && !angle => depth = depth.saturating_sub(1),
-                b',' if !quoted && !angle && depth == 0 => break,
+                b',' if !quoted && !angle => break,
                 _ => {}
             }
             i += 1;

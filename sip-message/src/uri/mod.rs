@@ -148,6 +148,9 @@ impl TelUri {
     /// # Errors
     /// A [`ParseError`] if the number or a parameter is malformed.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if !(s.len() >= 4 && s.as_bytes()[..4].eq_ignore_ascii_case(b"tel:")) {
+            return Err(ParseError::at(ErrorKind::InvalidScheme, s.as_bytes(), 0));
+        }
         let raw = ByteString::from(s);
         let text = Span::new(0, raw.len());
         Self::parse_in(raw, text).map_err(|e| e.rebase(s.as_bytes(), 0))
