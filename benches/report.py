@@ -8,6 +8,12 @@ sip-message, rsipstack, rsip and the memchr baseline, the ratios against
 sip-message, the serialization/edit rows, and whether the bar (sip-message at
 least 3x faster than rsipstack on parse_fields for every message) is met.
 
+With `--baselines run1,run2,...` it reads those saved baselines
+(`cargo bench ... -- --save-baseline run1`) instead of `new` and keeps, for
+each benchmark, the lowest of their medians: on a shared or virtual machine
+whose speed drifts between benchmarks, several runs and the best median of
+each damp the drift for every crate alike.
+
 Python 3 standard library only.
 """
 
@@ -21,9 +27,22 @@ OURS, RSIPSTACK, RSIP, MEMCHR = "sip-message", "rsipstack", "rsip", "memchr"
 BAR = 3.0  # required rsipstack / sip-message ratio on parse_fields
 
 
+def args():
+    """(positional arguments, baseline names)."""
+    rest, names = [], ["new"]
+    it = iter(sys.argv[1:])
+    for a in it:
+        if a == "--baselines":
+            names = [n for n in next(it, "").split(",") if n]
+        else:
+            rest.append(a)
+    return rest, names
+
+
 def criterion_dir() -> Path:
-    if len(sys.argv) > 1:
-        root = Path(sys.argv[1])
+    rest, _ = args()
+    if rest:
+        root = Path(rest[0])
     elif os.environ.get("CARGO_TARGET_DIR"):
         root = Path(os.environ["CARGO_TARGET_DIR"])
     else:
@@ -33,9 +52,20 @@ def criterion_dir() -> Path:
 
 
 def load(cdir: Path) -> dict:
-    """Benchmark id ("parse/invite/rsip") -> (median ns, bytes or None)."""
+    """Benchmark id ("parse/invite/rsip") -> (median ns, bytes or None),
+    the lowest median over the chosen baselines."""
     out = {}
-    for est in cdir.glob("**/new/estimates.json"):
+    _, names = args()
+    for name in names:
+        for bench_id, (median, tp) in load_one(cdir, name).items():
+            if bench_id not in out or median < out[bench_id][0]:
+                out[bench_id] = (median, tp)
+    return out
+
+
+def load_one(cdir: Path, baseline: str) -> dict:
+    out = {}
+    for est in cdir.glob(f"**/{baseline}/estimates.json"):
         new = est.parent
         bench_id = None
         throughput = None
