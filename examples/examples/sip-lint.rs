@@ -20,8 +20,7 @@ use std::process::ExitCode;
 
 use bytes::Bytes;
 use clap::Parser;
-use serde_json::{json, Value};
-use sip_message::{Message, ParseError};
+use sip_examples::lint::{line, lint, to_json};
 
 /// Checks SIP messages against RFC 3261 as a strict element would.
 #[derive(Parser, Debug)]
@@ -33,51 +32,6 @@ struct Args {
     /// Files holding one SIP message each; `-` is standard input.
     #[arg(required = true)]
     files: Vec<String>,
-}
-
-/// Parses, then checks typed headers and URIs, then element validation.
-fn lint(bytes: Bytes) -> (Option<Message>, Result<(), ParseError>) {
-    match Message::parse(bytes) {
-        Err(e) => (None, Err(e)),
-        Ok(m) => {
-            let r = m.check_typed_headers().and_then(|()| m.validate());
-            (Some(m), r)
-        }
-    }
-}
-
-fn to_json(path: &str, msg: Option<&Message>, result: &Result<(), ParseError>) -> Value {
-    let mut v = json!({ "path": path, "ok": result.is_ok() });
-    if let Err(e) = result {
-        v["error"] = json!({
-            "message": e.to_string(),
-            "kind": format!("{:?}", e.kind()),
-            "line": e.line(),
-            "column": e.column(),
-            "offset": e.offset(),
-        });
-    }
-    if let Some(m) = msg {
-        v["start_line"] = if m.is_request() {
-            json!({
-                "method": m.method().map(|x| x.as_str()),
-                "request_uri": m.request_uri_str(),
-                "version": m.version(),
-            })
-        } else {
-            json!({
-                "version": m.version(),
-                "status": m.status(),
-                "reason": m.reason(),
-            })
-        };
-        v["headers"] = m
-            .headers()
-            .map(|h| json!({ "name": h.name.as_str(), "raw_name": h.raw_name, "value": h.value }))
-            .collect();
-        v["body_length"] = json!(m.body().len());
-    }
-    v
 }
 
 fn read(path: &str) -> std::io::Result<Vec<u8>> {
@@ -101,15 +55,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let (msg, result) = lint(Bytes::from(bytes));
-        all_ok &= result.is_ok();
+        let report = lint(Bytes::from(bytes));
+        all_ok &= report.result.is_ok();
         if args.json {
-            println!("{}", to_json(path, msg.as_ref(), &result));
+            println!("{}", to_json(path, &report));
         } else {
-            match &result {
-                Ok(()) => println!("{path}: ok"),
-                Err(e) => println!("{path}: error: {e}"),
-            }
+            println!("{}", line(path, &report));
         }
     }
     if all_ok {
