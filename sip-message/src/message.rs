@@ -578,10 +578,11 @@ impl Message {
             if let Some(uri) = self.request_uri() {
                 let uri = uri?;
                 if uri.as_sip().is_some_and(|u| u.has_headers()) {
-                    let StartLine::Request { uri: span, .. } = &self.start else {
-                        unreachable!("a request has a Request-Line")
+                    let start = match &self.start {
+                        StartLine::Request { uri: span, .. } => span.start as usize,
+                        StartLine::Response { .. } => 0,
                     };
-                    let at = span.start as usize + uri.as_str().find('?').unwrap_or(0);
+                    let at = start + uri.as_str().find('?').unwrap_or(0);
                     return Err(ParseError::at(
                         ErrorKind::InvalidValue("a Request-URI without ?headers"),
                         self.start_str().as_bytes(),
