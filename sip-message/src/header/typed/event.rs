@@ -351,11 +351,7 @@ impl Eq for SubscriptionState {}
 mod tests {
     use super::*;
 
-    fn round_trip<H: TypedHeader + PartialEq + core::fmt::Debug>(h: &H) {
-        let text = h.to_value_string();
-        let back = H::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(&back, h, "{text}");
-    }
+    use crate::header::typed::testing::round_trip;
 
     /// RFC 6665 §8.4: `Event = ( "Event" / "o" ) HCOLON event-type
     /// *( SEMI event-param )`, with the `Event: presence` of its examples.

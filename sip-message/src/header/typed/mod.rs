@@ -39,3 +39,24 @@ pub use tokens::{
 };
 pub use via::{Via, MAGIC_COOKIE};
 pub use warning::Warning;
+
+/// Round-trip assertions the typed headers' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::header::TypedHeader;
+
+    /// `encode` then `parse` gives back an equal value.
+    pub(crate) fn round_trip<H: TypedHeader + PartialEq + core::fmt::Debug>(h: &H) {
+        let text = h.to_value_string();
+        let back = H::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(&back, h, "{text}");
+    }
+
+    /// [`round_trip`], and encoding the parsed value gives the same text.
+    pub(crate) fn round_trip_stable<H: TypedHeader + PartialEq + core::fmt::Debug>(h: &H) {
+        round_trip(h);
+        let text = h.to_value_string();
+        let back = H::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(back.to_value_string(), text);
+    }
+}

@@ -192,11 +192,7 @@ impl Eq for Replaces {}
 mod tests {
     use super::*;
 
-    fn round_trip(h: &Replaces) {
-        let text = h.to_value_string();
-        let back = Replaces::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(&back, h, "{text}");
-    }
+    use crate::header::typed::testing::round_trip;
 
     /// RFC 3891 §6.1: `Replaces: 98732@sip.example.com;from-tag=r33th4x0r;to-tag=ff87ff`
     /// and `Replaces: 12adf2f34456gs5;to-tag=12345;from-tag=54321;early-only`.

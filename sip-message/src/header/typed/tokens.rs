@@ -345,11 +345,7 @@ impl Eq for Allow {}
 mod tests {
     use super::*;
 
-    fn round_trip<H: TypedHeader + PartialEq + core::fmt::Debug>(h: &H) {
-        let text = h.to_value_string();
-        let back = H::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(&back, h, "{text}");
-    }
+    use crate::header::typed::testing::round_trip;
 
     /// RFC 3261 §20.5: `Allow: INVITE, ACK, OPTIONS, CANCEL, BYE`.
     #[test]

@@ -161,12 +161,7 @@ impl Eq for Warning {}
 mod tests {
     use super::*;
 
-    fn round_trip(h: &Warning) {
-        let text = h.to_value_string();
-        let back = Warning::parse_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(&back, h, "{text}");
-        assert_eq!(back.to_value_string(), text);
-    }
+    use crate::header::typed::testing::round_trip_stable as round_trip;
 
     /// RFC 3261 §20.43: `Warning: 307 isi.edu "Session parameter 'foo' not
     /// understood"` and `Warning: 301 isi.edu "Incompatible network address
