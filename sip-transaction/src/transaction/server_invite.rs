@@ -352,20 +352,8 @@ impl ServerInvite {
                     // §17.2.1: "The server transaction MUST generate a 100
                     // (Trying) response unless it knows that the TU will
                     // generate a provisional or final response within 200
-                    // ms". Built per §8.2.6.1, which copies Timestamp. A
-                    // request whose To cannot be parsed gets no 100: the
-                    // TU's own answer will fail the same way.
-                    if self.request.is_request() {
-                        if let Ok(trying) = self
-                            .request
-                            .response_to(100, None)
-                            .and_then(|b| b.build())
-                        {
-                            let wire = trying.to_bytes();
-                            self.transmits.push_back(wire.clone());
-                            self.provisional = Some(wire);
-                        }
-                    }
+                    // ms".
+                    self.send_trying();
                 }
                 (Timer::G, Completed) => {
                     // §17.2.1: "If timer G fires, the response is passed to
@@ -441,6 +429,21 @@ impl ServerInvite {
     /// Whether the transaction reached the Terminated state.
     pub fn is_terminated(&self) -> bool {
         self.state == ServerInviteState::Terminated
+    }
+
+    /// Sends the transaction's own `100 Trying`, built per §8.2.6.1 (which
+    /// copies Timestamp). A request whose To cannot be parsed gets no 100:
+    /// no response can be built for it, and the TU's answer will fail the
+    /// same way.
+    fn send_trying(&mut self) {
+        if !self.request.is_request() {
+            return;
+        }
+        if let Ok(trying) = self.request.response_to(100, None).and_then(|b| b.build()) {
+            let wire = trying.to_bytes();
+            self.transmits.push_back(wire.clone());
+            self.provisional = Some(wire);
+        }
     }
 
     /// Enters Terminated (once): disarms every timer and tells the TU.

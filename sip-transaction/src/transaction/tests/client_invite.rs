@@ -61,7 +61,11 @@ fn rfc3261_17_1_1_2_no_timer_a_over_reliable_transport() {
 fn rfc3261_17_1_1_2_timer_b_fires_at_64_t1_in_calling() {
     let t0 = t0();
     let mut tx = udp(t0);
-    assert_eq!(drive(&mut tx, t0, ms!(31_999)).len(), 6, "six Timer A fires");
+    assert_eq!(
+        drive(&mut tx, t0, ms!(31_999)).len(),
+        6,
+        "six Timer A fires"
+    );
     assert_events!(tx, []);
     assert_transmits!(tx, t0 + ms!(32_000) - ms!(1), 0);
     assert_events!(tx, []);
@@ -166,7 +170,10 @@ v=0\n");
         ack.header_values(&HeaderName::Route).collect::<Vec<_>>(),
         invite.header_values(&HeaderName::Route).collect::<Vec<_>>()
     );
-    assert_eq!(ack.header(&HeaderName::From), invite.header(&HeaderName::From));
+    assert_eq!(
+        ack.header(&HeaderName::From),
+        invite.header(&HeaderName::From)
+    );
     assert_eq!(ack.call_id(), invite.call_id());
     assert_eq!(ack.header(&HeaderName::To), busy.header(&HeaderName::To));
     assert_eq!(ack.typed::<To>().unwrap().tag(), Some("a6c85cf"));
@@ -442,6 +449,9 @@ Content-Length: 0\r\n\
     assert_events!(tx, ["Response(404)"]);
     let ack = parse(&transmits(&mut tx)[0]);
     // The To falls back to the INVITE's; everything else is the INVITE's.
-    assert_eq!(ack.header(&HeaderName::To), invite().header(&HeaderName::To));
+    assert_eq!(
+        ack.header(&HeaderName::To),
+        invite().header(&HeaderName::To)
+    );
     ack.validate().unwrap();
 }

@@ -393,19 +393,20 @@ fn rfc3261_17_2_4_transport_error_terminates() {
     }
 }
 
-/// RFC 3261 §17.1.1.1: T1 "defaults to 500 ms" and may be changed: G, H and
-/// L scale with T1, I follows T4 and the automatic 100 follows its setting.
+/// RFC 3261 §17.1.1.1: T1 "defaults to 500 ms" and may be changed: G
+/// follows T1 and T2, H and L scale with T1, I follows T4 and the automatic
+/// 100 follows its setting.
 #[test]
 fn rfc3261_17_1_1_1_custom_config_scales_timers() {
     let t0 = t0();
     let mut c = cfg();
-    c.t1(ms!(100)).t4(ms!(1_000)).trying(ms!(50));
+    c.t1(ms!(100)).t2(ms!(1_000)).t4(ms!(1_000)).trying(ms!(50));
     let mut tx = ServerInvite::new(t0, invite(), UDP, c);
     assert_transmits!(tx, t0 + ms!(49), 0);
     assert_transmits!(tx, t0 + ms!(50), 1);
     send(&mut tx, t0, 500);
-    // 100, 200, 400, 800, 1600 ms, then T2 = 4 s (past H at 6.4 s).
-    for at in [100, 300, 700, 1_500, 3_100] {
+    // Intervals of 100, 200, 400, 800 ms, then capped at T2 = 1 s.
+    for at in [100, 300, 700, 1_500, 2_500, 3_500, 4_500, 5_500] {
         assert_transmits!(tx, t0 + ms!(at) - ms!(1), 0);
         assert_transmits!(tx, t0 + ms!(at), 1);
     }
