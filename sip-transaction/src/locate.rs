@@ -2,65 +2,10 @@
 //! to ask for a SIP URI, and how to turn the answers into the ordered list of
 //! [`Target`]s a client fails over along.
 //!
-//! Nothing here does I/O. A [`Locator`] hands out [`Query`]s through
-//! [`Locator::poll_query`], takes each [`Answer`] through
-//! [`Locator::handle_answer`] and, once [`Locator::is_finished`], gives the
-//! targets from [`Locator::finish`]. The tokio driver on hickory-resolver is
-//! [`Resolver`](crate::Resolver); a test or another DNS library can drive the
-//! same logic with canned answers.
-//!
-//! # The steps ([RFC 3263 §4])
-//!
-//! "We define TARGET as the value of the maddr parameter of the URI, if
-//! present, otherwise, the host value of the hostport component of the URI."
-//! Then, in the order this module checks them ([`Plan::for_uri`]):
-//!
-//! 1. **Numeric TARGET** (§4.1, §4.2): no DNS at all. The transport is the
-//!    `transport` parameter, else UDP for `sip:` and TCP (TLS) for `sips:`; the
-//!    port is the URI's, else 5060 (5061 for TLS). [`Plan::Numeric`].
-//! 2. **Explicit port** (§4.2): "the client performs an A or AAAA record
-//!    lookup of the domain name", each address at that port, over the
-//!    `transport` parameter's protocol or the scheme's default. No NAPTR, no
-//!    SRV. [`Plan::Address`].
-//! 3. **Explicit transport, no port** (§4.2): "the client performs an SRV
-//!    query for that specific transport"; without SRV records, A/AAAA on the
-//!    transport's default port. [`Plan::Srv`].
-//! 4. **Otherwise** (§4.1): a NAPTR query for TARGET. Usable records
-//!    ([`select_naptr`]) name the SRV domains to query, most preferred first.
-//!    "If no NAPTR records are found, the client constructs SRV queries for
-//!    those transport protocols it supports, and does a query for each"
-//!    (`_sip._udp`, `_sip._tcp` for `sip:`, `_sips._tcp` for `sips:`); "If no
-//!    SRV records were found, the client performs an A or AAAA record lookup of
-//!    the domain name" on the default port, UDP for `sip:`. [`Plan::Naptr`].
-//!
-//! SRV records are ordered by [RFC 2782] ([`order_srv`]): lowest priority
-//! first, weighted random order within a priority, a target of `"."` meaning
-//! the service is "decidedly not available". Every SRV target is then looked
-//! up with A and AAAA; the addresses of one host are listed **A before AAAA**
-//! (IPv4 is the family every SIP deployment reaches; a dual-stack peer is
-//! still tried on IPv6 when its IPv4 addresses fail). Duplicate targets are
-//! listed once, at their first position.
-//!
-//! # Decisions the RFCs leave open
-//!
-//! - A failed query (timeout, SERVFAIL) is treated like an empty answer for
-//!   the fallback rules, so a broken NAPTR set does not hide working SRV or
-//!   A records. If nothing at all is found, the first failure is reported as
-//!   [`ResolveError::Dns`] rather than [`ResolveError::NotFound`].
-//! - NAPTR: only the lowest `order` among the usable records is kept, as
-//!   [RFC 3403 §4.1] requires ("once a NAPTR is found whose rule "matches" the
-//!   target, the client MUST NOT consider any NAPTRs with a higher value for
-//!   order"); records of that order are sorted by `preference`.
-//! - When the SRV domains a NAPTR set names have no SRV records, the A/AAAA
-//!   fallback of §4.2 uses the most preferred NAPTR transport.
-//! - TLS is not implemented yet. `sips:` URIs (and `transport=tls`) are still
-//!   located by the RFC's rules (`SIPS+D2T`, `_sips._tcp`, port 5061), but
-//!   the result is [`ResolveError::TlsRequired`] carrying the targets, so no
-//!   caller can send a `sips:` request over plain TCP by mistake.
-//!
-//! [RFC 3263 §4]: https://www.rfc-editor.org/rfc/rfc3263#section-4
-//! [RFC 2782]: https://www.rfc-editor.org/rfc/rfc2782
-//! [RFC 3403 §4.1]: https://www.rfc-editor.org/rfc/rfc3403#section-4.1
+//! Nothing here does I/O; [`Locator`] documents the RFC 3263 steps and the
+//! choices made where the RFCs leave room. The tokio driver on
+//! hickory-resolver is `Resolver` (feature `tokio`, `resolver.rs`); a test or
+//! another DNS library can drive the same logic with canned answers.
 
 use std::collections::VecDeque;
 use std::error::Error as StdError;
@@ -505,6 +450,62 @@ enum Stage {
 /// concurrently), feed each answer to
 /// [`handle_answer`](Self::handle_answer), and repeat until
 /// [`is_finished`](Self::is_finished); then call [`finish`](Self::finish).
+/// With the `tokio` feature, `Resolver` does exactly that on hickory-resolver.
+///
+/// # The steps ([RFC 3263 §4])
+///
+/// "We define TARGET as the value of the maddr parameter of the URI, if
+/// present, otherwise, the host value of the hostport component of the URI."
+/// Then, in the order [`Plan::for_uri`] checks them:
+///
+/// 1. **Numeric TARGET** (§4.1, §4.2): no DNS at all. The transport is the
+///    `transport` parameter, else UDP for `sip:` and TCP (TLS) for `sips:`; the
+///    port is the URI's, else 5060 (5061 for TLS). [`Plan::Numeric`].
+/// 2. **Explicit port** (§4.2): "the client performs an A or AAAA record
+///    lookup of the domain name", each address at that port, over the
+///    `transport` parameter's protocol or the scheme's default. No NAPTR, no
+///    SRV. [`Plan::Address`].
+/// 3. **Explicit transport, no port** (§4.2): "the client performs an SRV
+///    query for that specific transport"; without SRV records, A/AAAA on the
+///    transport's default port. [`Plan::Srv`].
+/// 4. **Otherwise** (§4.1): a NAPTR query for TARGET. Usable records
+///    ([`select_naptr`]) name the SRV domains to query, most preferred first.
+///    "If no NAPTR records are found, the client constructs SRV queries for
+///    those transport protocols it supports, and does a query for each"
+///    (`_sip._udp`, `_sip._tcp` for `sip:`, `_sips._tcp` for `sips:`); "If no
+///    SRV records were found, the client performs an A or AAAA record lookup of
+///    the domain name" on the default port, UDP for `sip:`. [`Plan::Naptr`].
+///
+/// SRV records are ordered by [RFC 2782] ([`order_srv`]): lowest priority
+/// first, weighted random order within a priority, a target of `"."` meaning
+/// the service is "decidedly not available". Every SRV target is then looked
+/// up with A and AAAA; the addresses of one host are listed **A before AAAA**
+/// (IPv4 is the family every SIP deployment reaches; a dual-stack peer is
+/// still tried on IPv6 when its IPv4 addresses fail). Duplicate targets are
+/// listed once, at their first position.
+///
+/// # Decisions the RFCs leave open
+///
+/// - A failed query (timeout, SERVFAIL) is treated like an empty answer for
+///   the fallback rules, so a broken NAPTR set does not hide working SRV or
+///   A records. If nothing at all is found, the first failure is reported as
+///   [`ResolveError::Dns`] rather than [`ResolveError::NotFound`].
+/// - NAPTR: only the lowest `order` among the usable records is kept, as
+///   [RFC 3403 §4.1] requires ("once a NAPTR is found whose rule "matches" the
+///   target, the client MUST NOT consider any NAPTRs with a higher value for
+///   order"); records of that order are sorted by `preference`.
+/// - When the SRV domains a NAPTR set names have no SRV records, the A/AAAA
+///   fallback of §4.2 uses the most preferred NAPTR transport.
+/// - TLS is not implemented yet. `sips:` URIs (and `transport=tls`) are still
+///   located by the RFC's rules (`SIPS+D2T`, `_sips._tcp`, port 5061), but
+///   the result is [`ResolveError::TlsRequired`] carrying the targets, so no
+///   caller can send a `sips:` request over plain TCP by mistake.
+///
+/// [RFC 3263 §4]: https://www.rfc-editor.org/rfc/rfc3263#section-4
+/// [RFC 2782]: https://www.rfc-editor.org/rfc/rfc2782
+/// [RFC 3403 §4.1]: https://www.rfc-editor.org/rfc/rfc3403#section-4.1
+///
+/// # Example
 ///
 /// ```
 /// use sip_message::SipUri;

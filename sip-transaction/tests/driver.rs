@@ -2,6 +2,9 @@
 //! connection reuse, the 1300-byte switch to TCP, idle timeout, caps,
 //! failover and shutdown.
 
+// Loopback tests of the tokio driver read the real clock.
+#![allow(clippy::disallowed_methods)]
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

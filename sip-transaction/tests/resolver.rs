@@ -466,6 +466,36 @@ async fn rfc3263_explicit_port_skips_naptr_and_srv() {
     assert_eq!(dns.total(), 2, "{:?}", dns.log_since(0));
 }
 
+/// The resolver can be shared between tasks and its future spawned.
+#[tokio::test]
+async fn resolver_is_shareable_and_its_future_is_send() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let dns = TestDns::start().await;
+    let resolver = Arc::new(dns.resolver());
+    assert_send_sync(&*resolver);
+    let task = tokio::spawn(assert_send(async move {
+        resolver.resolve(&uri("sip:bob@aonly.example.test")).await
+    }));
+    assert_eq!(task.await.unwrap().unwrap(), [udp("127.0.0.31:5060")]);
+}
+
+/// The system configuration is read (no query is sent: the URI is numeric).
+#[tokio::test]
+async fn from_system_builds() {
+    match Resolver::from_system() {
+        Ok(resolver) => {
+            let targets = resolver.resolve(&uri("sip:bob@127.0.0.1")).await.unwrap();
+            assert_eq!(targets, [udp("127.0.0.1:5060")]);
+        }
+        // A sandbox without /etc/resolv.conf: the error is the typed one.
+        Err(ResolveError::Config(e)) => eprintln!("NOTE: no system DNS configuration: {e}"),
+        Err(e) => panic!("unexpected error {e:?}"),
+    }
+}
+
 /// A name with no records at all is `NotFound`, naming TARGET.
 #[tokio::test]
 async fn unknown_name_is_not_found() {

@@ -297,15 +297,14 @@ impl Scenario {
                         self.ack_2xx(now, &response);
                     }
                 }
-                Event::StrayResponse { response, .. } => {
-                    // A 2xx retransmission after Timer M: ACK it again (§13.2.2.4).
+                // A 2xx retransmission after Timer M: ACK it again (§13.2.2.4).
+                Event::StrayResponse { response, .. }
                     if response.status().is_some_and(|s| (200..300).contains(&s))
                         && response
                             .typed::<CSeq>()
-                            .is_ok_and(|c| c.method == Method::Invite)
-                    {
-                        self.ack_2xx(now, &response);
-                    }
+                            .is_ok_and(|c| c.method == Method::Invite) =>
+                {
+                    self.ack_2xx(now, &response);
                 }
                 Event::TimedOut { id } => {
                     if let Some(&n) = self.tx_of.get(&id) {

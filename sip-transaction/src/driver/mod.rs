@@ -404,7 +404,7 @@ impl ClientTransaction {
     /// # Errors
     /// [`SendError::NotCancellable`] before a provisional response or after
     /// a final one.
-    pub async fn cancel(&self) -> Result<ClientTransaction, Error> {
+    pub async fn cancel(&self) -> Result<Self, Error> {
         let (updates, rx) = mpsc::unbounded_channel();
         let id = self
             .handle
@@ -414,7 +414,7 @@ impl ClientTransaction {
                 reply,
             })
             .await??;
-        Ok(ClientTransaction {
+        Ok(Self {
             id,
             target: self.target,
             rx,

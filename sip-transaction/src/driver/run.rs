@@ -42,6 +42,7 @@ pub(super) struct Driver {
 }
 
 impl Driver {
+    #[allow(clippy::too_many_arguments)] // private; the channels of one driver
     pub(super) fn new(
         layer: TransactionLayer,
         udp: Vec<Arc<UdpSocket>>,

@@ -20,6 +20,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use crate::layer::Source;
+
+/// The driver's clock (tokio's, so paused-time tests work).
+#[allow(clippy::disallowed_methods)]
+fn clock() -> tokio::time::Instant {
+    tokio::time::Instant::now()
+}
 use crate::transport::Transport;
 
 /// Limits of the TCP transport.
@@ -312,7 +318,7 @@ impl ConnTask {
                     if r? == 0 {
                         return Ok(());
                     }
-                    idle.as_mut().reset(tokio::time::Instant::now() + self.cfg.idle_timeout);
+                    idle.as_mut().reset(clock() + self.cfg.idle_timeout);
                     if !self.deliver(&mut buf, &mut wr).await? {
                         return Ok(());
                     }
@@ -320,7 +326,7 @@ impl ConnTask {
                 m = rx.recv() => match m {
                     Some(bytes) => {
                         wr.write_all(&bytes).await?;
-                        idle.as_mut().reset(tokio::time::Instant::now() + self.cfg.idle_timeout);
+                        idle.as_mut().reset(clock() + self.cfg.idle_timeout);
                     }
                     None => return Ok(()),
                 },

@@ -170,6 +170,7 @@ pub enum Event {
 
 /// The four machines behind one enum, so a slab holds them inline.
 #[derive(Debug)]
+#[allow(clippy::enum_variant_names)] // named after the RFC's four machines
 enum Tx {
     ClientInvite(ClientInvite),
     ClientNonInvite(ClientNonInvite),

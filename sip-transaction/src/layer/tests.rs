@@ -443,8 +443,10 @@ fn malformed_request_gets_400_with_the_reason() {
 #[test]
 fn overload_gets_503() {
     let now = t0();
-    let mut cfg = LayerConfig::default();
-    cfg.max_transactions = 1;
+    let cfg = LayerConfig {
+        max_transactions: 1,
+        ..LayerConfig::default()
+    };
     let mut l = TransactionLayer::new(cfg, IdGenerator::seeded(1));
     l.add_listener(Transport::Udp, UAS.parse().unwrap());
     l.handle(

@@ -402,11 +402,18 @@ impl ServerInvite {
 
     /// Handles a failure the transport reported while sending a response:
     /// §17.2.4, the transaction "SHOULD inform the TU that a failure has
-    /// occurred, and SHOULD transition to the terminated state".
+    /// occurred, and SHOULD transition to the terminated state". In the
+    /// Accepted state RFC 6026 (figure 7, "Transport Err. Inform TU")
+    /// informs the TU and stays, so retransmitted INVITEs keep being
+    /// absorbed until Timer L instead of reaching the TU as new requests.
     pub fn handle_transport_error(&mut self, _now: Instant) {
-        if self.state != ServerInviteState::Terminated {
-            self.events.push_back(ServerEvent::TransportError);
-            self.terminate();
+        match self.state {
+            ServerInviteState::Terminated => {}
+            ServerInviteState::Accepted => self.events.push_back(ServerEvent::TransportError),
+            _ => {
+                self.events.push_back(ServerEvent::TransportError);
+                self.terminate();
+            }
         }
     }
 

@@ -379,7 +379,7 @@ fn final_to_tag_is_the_tag_of_the_last_final_response() {
 /// failure has occurred, and SHOULD transition to the terminated state".
 #[test]
 fn rfc3261_17_2_4_transport_error_terminates() {
-    for code in [None, Some(180), Some(486), Some(200)] {
+    for code in [None, Some(180), Some(486)] {
         let t0 = t0();
         let mut tx = udp(t0);
         if let Some(code) = code {
@@ -391,6 +391,27 @@ fn rfc3261_17_2_4_transport_error_terminates() {
         assert_eq!(tx.poll_timeout(), None);
         assert!(drive(&mut tx, t0, ms!(100_000)).is_empty());
     }
+}
+
+/// RFC 6026 §8.7 / figure 7: in the Accepted state a transport error is
+/// "Inform TU" and the transaction stays Accepted, still absorbing
+/// retransmitted INVITEs until Timer L.
+#[test]
+fn rfc6026_transport_error_in_accepted_informs_tu_and_stays() {
+    let t0 = t0();
+    let mut tx = udp(t0);
+    send(&mut tx, t0, 200);
+    tx.handle_transport_error(t0 + ms!(10));
+    assert_events!(tx, ["TransportError"]);
+    assert_eq!(tx.state(), ServerInviteState::Accepted);
+    tx.handle_request(t0 + ms!(20), invite());
+    assert!(
+        tx.poll_transmit().is_none(),
+        "the retransmitted INVITE is absorbed"
+    );
+    assert_events!(tx, []);
+    tx.handle_timeout(t0 + ms!(32_000));
+    assert!(tx.is_terminated(), "Timer L still ends it");
 }
 
 /// RFC 3261 §17.1.1.1: T1 "defaults to 500 ms" and may be changed: G
