@@ -12,8 +12,8 @@ mod layer;
 mod locate;
 #[cfg(feature = "tokio")]
 mod resolver;
-mod timer;
 pub mod sim;
+mod timer;
 mod transaction;
 mod transport;
 
@@ -25,7 +25,9 @@ pub use driver::{
 };
 pub use error::{Error, SendError};
 pub use ids::IdGenerator;
-pub use layer::{Event, Incoming as IncomingRequest, LayerConfig, Source, TransactionLayer, TxId};
+pub use layer::{
+    Event, Incoming as IncomingRequest, LayerConfig, LayerStats, Source, TransactionLayer, TxId,
+};
 pub use locate::{
     order_srv, select_naptr, Answer, Locator, NaptrRecord, NaptrService, Plan, Query, QueryKind,
     ResolveError, SrvRecord,

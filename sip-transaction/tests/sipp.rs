@@ -307,9 +307,10 @@ async fn sipp_uac_against_our_uas(
         .await
         .unwrap();
     let c = std::mem::take(&mut *counts.lock().unwrap());
+    let ours = ep.stats().await.unwrap().layer;
     println!(
-        "SIPp UAC -> our UAS ({transport}, lost {lost:?}): {} successful, {} failed, SIPp retransmissions {}; our UAS saw {} INVITE, {} ACK, {} BYE and retransmitted its 2xx {} times",
-        r.successful, r.failed, r.retransmissions, c.invites, c.acks, c.byes, c.retransmitted_2xx
+        "SIPp UAC -> our UAS ({transport}, lost {lost:?}): {} successful, {} failed, SIPp retransmissions {}; our UAS saw {} INVITE, {} ACK, {} BYE, {} retransmitted requests, re-sent {} responses and retransmitted its 2xx {} times",
+        r.successful, r.failed, r.retransmissions, c.invites, c.acks, c.byes, ours.retransmissions_received, ours.retransmissions_sent, c.retransmitted_2xx
     );
     assert_eq!(r.exit, Some(0), "{}", r.log);
     assert_eq!((r.successful, r.failed), (calls as u64, 0), "{}", r.log);
@@ -320,6 +321,10 @@ async fn sipp_uac_against_our_uas(
             "SIPp retransmitted through the losses"
         );
         assert!(c.retransmitted_2xx > 0, "our UAS retransmitted its 2xx");
+        assert!(
+            ours.retransmissions_received > 0,
+            "SIPp's retransmissions reached our transactions"
+        );
     }
     ep.shutdown().await;
 }
@@ -373,7 +378,6 @@ struct UacCounts {
     ok: usize,
     failed: Vec<String>,
     reacked_2xx: usize,
-    retransmit_evidence: usize,
 }
 
 /// One call from our UAC: INVITE, the ACK for its 2xx (sent again for
@@ -517,15 +521,16 @@ async fn our_uac_against_sipp_uas(
     }
     while set.join_next().await.is_some() {}
     let r = sipp.await.unwrap();
-    let mut c = std::mem::take(&mut *counts.lock().unwrap());
-    c.retransmit_evidence = r.retransmissions as usize;
+    let c = std::mem::take(&mut *counts.lock().unwrap());
+    let ours = ep.stats().await.unwrap().layer;
     println!(
-        "our UAC -> SIPp UAS ({transport}, lost {lost:?}): {} calls ok, {} failed; SIPp: {} successful, {} failed, {} retransmissions; our UAC re-ACKed {} retransmitted 2xx",
+        "our UAC -> SIPp UAS ({transport}, lost {lost:?}): {} calls ok, {} failed; SIPp: {} successful, {} failed, {} retransmissions; our UAC retransmitted {} requests (Timers A and E) and re-ACKed {} retransmitted 2xx",
         c.ok,
         c.failed.len(),
         r.successful,
         r.failed,
         r.retransmissions,
+        ours.retransmissions_sent,
         c.reacked_2xx
     );
     assert!(c.failed.is_empty(), "{:?}\n{}", c.failed, r.log);
@@ -554,10 +559,13 @@ async fn wait_for_port(target: Target) {
     let until = tokio::time::Instant::now() + Duration::from_secs(10);
     while tokio::time::Instant::now() < until {
         let bound = files.iter().any(|f| {
-            std::fs::read_to_string(f).unwrap_or_default().lines().any(|l| {
-                let cols: Vec<&str> = l.split_whitespace().collect();
-                cols.len() > 3 && cols[1].ends_with(&port) && cols[3] == state
-            })
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| {
+                    let cols: Vec<&str> = l.split_whitespace().collect();
+                    cols.len() > 3 && cols[1].ends_with(&port) && cols[3] == state
+                })
         });
         if bound {
             return;

@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::{Error, SendError};
 use crate::ids::IdGenerator;
-use crate::layer::{LayerConfig, Source, TransactionLayer, TxId};
+use crate::layer::{LayerConfig, LayerStats, Source, TransactionLayer, TxId};
 use crate::transport::{Target, Transport};
 
 /// Builds an [`Endpoint`]: which addresses to listen on and with what limits.
@@ -199,6 +199,8 @@ pub struct Stats {
     pub transactions: usize,
     /// Open TCP connections.
     pub connections: usize,
+    /// The transaction layer's counters.
+    pub layer: LayerStats,
 }
 
 impl Endpoint {

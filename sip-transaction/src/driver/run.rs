@@ -182,6 +182,7 @@ impl Driver {
                 let _ = reply.send(Stats {
                     transactions: self.layer.len(),
                     connections: self.conns.len(),
+                    layer: self.layer.stats(),
                 });
             }
         }

@@ -21,6 +21,7 @@ use sip_message::{
 use crate::config::TimerConfig;
 use crate::error::SendError;
 use crate::ids::IdGenerator;
+use crate::timer::Timer;
 use crate::transaction::{
     ClientEvent, ClientInvite, ClientInviteState, ClientNonInvite, ServerEvent, ServerInvite,
     ServerNonInvite,
@@ -168,6 +169,23 @@ pub enum Event {
     },
 }
 
+/// Counters of a [`TransactionLayer`] since it was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LayerStats {
+    /// Transactions created, client and server.
+    pub transactions: u64,
+    /// Requests that matched a live server transaction: retransmissions
+    /// from the peer (ACKs not counted).
+    pub retransmissions_received: u64,
+    /// Messages re-sent: requests on Timer A or E, final responses on
+    /// Timer G, and responses re-sent for a retransmitted request.
+    pub retransmissions_sent: u64,
+    /// Datagrams or messages dropped or answered 400 as malformed.
+    pub malformed: u64,
+    /// Responses that matched no client transaction.
+    pub stray_responses: u64,
+}
+
 /// The four machines behind one enum, so a slab holds them inline.
 #[derive(Debug)]
 #[allow(clippy::enum_variant_names)] // named after the RFC's four machines
@@ -255,6 +273,7 @@ pub struct TransactionLayer {
     timers: BinaryHeap<Reverse<(Instant, TxId)>>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    stats: LayerStats,
 }
 
 impl fmt::Debug for TransactionLayer {
@@ -281,6 +300,7 @@ impl TransactionLayer {
             timers: BinaryHeap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            stats: LayerStats::default(),
         }
     }
 
@@ -300,6 +320,11 @@ impl TransactionLayer {
     /// The local addresses Via headers are written from.
     pub fn listeners(&self) -> &[(Transport, SocketAddr)] {
         &self.listeners
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> LayerStats {
+        self.stats
     }
 
     /// The number of live transactions.
@@ -363,7 +388,7 @@ impl TransactionLayer {
         match parsed {
             Ok(msg) if msg.is_request() => self.handle_request(now, source, msg),
             Ok(msg) => self.handle_response(now, source, msg),
-            Err(error) => self.events.push_back(Event::Malformed { source, error }),
+            Err(error) => self.malformed(source, error),
         }
     }
 
@@ -372,11 +397,11 @@ impl TransactionLayer {
         // (§18.2.2), so the request is dropped.
         let via = match msg.typed::<Via>() {
             Ok(v) => v,
-            Err(error) => return self.events.push_back(Event::Malformed { source, error }),
+            Err(error) => return self.malformed(source, error),
         };
         let via = match via::stamp_received(&mut msg, via, &source) {
             Ok(v) => v,
-            Err(error) => return self.events.push_back(Event::Malformed { source, error }),
+            Err(error) => return self.malformed(source, error),
         };
         let method = msg.method().cloned().unwrap_or(Method::Options);
         if method == Method::Ack {
@@ -396,7 +421,8 @@ impl TransactionLayer {
                     _ => {}
                 }
             }
-            return self.drive(id);
+            self.stats.retransmissions_received += 1;
+            return self.drive(id, true);
         }
         if let Err(error) = msg.validate() {
             return self.reject(now, source, &msg, &via, error);
@@ -432,7 +458,7 @@ impl TransactionLayer {
             source,
             cancels,
         }));
-        self.drive(id);
+        self.drive(id, false);
     }
 
     /// §17.2.3: "the ACK request matches a transaction if the ... method of
@@ -452,7 +478,7 @@ impl TransactionLayer {
                         t.handle_request(now, msg);
                     }
                 }
-                self.drive(id);
+                self.drive(id, false);
             }
             None => self.events.push_back(Event::Ack {
                 id: None,
@@ -485,12 +511,13 @@ impl TransactionLayer {
         let key = match ClientKey::of_response(&msg) {
             Ok(Some(k)) => k,
             Ok(None) => {
+                self.stats.stray_responses += 1;
                 return self.events.push_back(Event::StrayResponse {
                     response: msg,
                     source,
-                })
+                });
             }
-            Err(error) => return self.events.push_back(Event::Malformed { source, error }),
+            Err(error) => return self.malformed(source, error),
         };
         match self.clients.get(&key).copied() {
             Some(id) => {
@@ -501,12 +528,15 @@ impl TransactionLayer {
                         _ => {}
                     }
                 }
-                self.drive(id);
+                self.drive(id, false);
             }
-            None => self.events.push_back(Event::StrayResponse {
-                response: msg,
-                source,
-            }),
+            None => {
+                self.stats.stray_responses += 1;
+                self.events.push_back(Event::StrayResponse {
+                    response: msg,
+                    source,
+                });
+            }
         }
     }
 
@@ -522,10 +552,15 @@ impl TransactionLayer {
         via: &Via,
         error: ParseError,
     ) {
-        self.events.push_back(Event::Malformed { source, error });
+        self.malformed(source, error);
         let text = error.to_string().replace(['"', '\\'], "'");
         let warning = format!("399 {} \"{}\"", self.warn_agent(source.local), text);
         self.stateless_reply(now, source, msg, via, 400, &[("Warning", &warning)]);
+    }
+
+    fn malformed(&mut self, source: Source, error: ParseError) {
+        self.stats.malformed += 1;
+        self.events.push_back(Event::Malformed { source, error });
     }
 
     fn overloaded(&mut self, now: Instant, source: Source, msg: &Message, via: &Via) {
@@ -599,7 +634,7 @@ impl TransactionLayer {
                     Tx::ServerNonInvite(t) => t.handle_transport_error(now),
                 }
             }
-            self.drive(id);
+            self.drive(id, false);
         }
     }
 
@@ -624,13 +659,21 @@ impl TransactionLayer {
                 continue; // superseded by a later schedule
             }
             e.scheduled = None;
+            let timer = match &mut e.tx {
+                Tx::ClientInvite(t) => t.poll_timeout().map(|(_, k)| k),
+                Tx::ClientNonInvite(t) => t.poll_timeout().map(|(_, k)| k),
+                Tx::ServerInvite(t) => t.poll_timeout().map(|(_, k)| k),
+                Tx::ServerNonInvite(t) => t.poll_timeout().map(|(_, k)| k),
+            };
             match &mut e.tx {
                 Tx::ClientInvite(t) => t.handle_timeout(now),
                 Tx::ClientNonInvite(t) => t.handle_timeout(now),
                 Tx::ServerInvite(t) => t.handle_timeout(now),
                 Tx::ServerNonInvite(t) => t.handle_timeout(now),
             }
-            self.drive(id);
+            // Timers A, E and G retransmit; the others end states or send 100.
+            let retransmits = matches!(timer, Some(Timer::A | Timer::E | Timer::G));
+            self.drive(id, retransmits);
         }
     }
 
@@ -777,7 +820,7 @@ impl TransactionLayer {
             Tx::ServerNonInvite(t) => t.send_response(now, response)?,
             _ => return Err(SendError::WrongKind),
         }
-        self.drive(id);
+        self.drive(id, false);
         Ok(())
     }
 
@@ -885,12 +928,13 @@ impl TransactionLayer {
             scheduled: None,
         });
         self.clients.insert(key, id);
-        self.drive(id);
+        self.drive(id, false);
         id
     }
 
     fn insert(&mut self, entry: Entry) -> TxId {
         self.live += 1;
+        self.stats.transactions += 1;
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.entry = Some(entry);
@@ -928,7 +972,7 @@ impl TransactionLayer {
     /// Drains a transaction after a mutation: its transmits get addresses,
     /// its events become layer events, its next deadline goes on the heap,
     /// and a terminated transaction leaves the slab.
-    fn drive(&mut self, id: TxId) {
+    fn drive(&mut self, id: TxId, retransmits: bool) {
         let Some(e) = self.slots.get_mut(id.index as usize).and_then(|s| {
             if s.gen == id.gen {
                 s.entry.as_mut()
@@ -943,6 +987,9 @@ impl TransactionLayer {
         macro_rules! drain {
             ($t:expr, $map:expr) => {{
                 while let Some(payload) = $t.poll_transmit() {
+                    if retransmits {
+                        self.stats.retransmissions_sent += 1;
+                    }
                     self.transmits.push_back(Transmit {
                         target,
                         local,
