@@ -62,6 +62,15 @@ pub enum Error {
     /// The endpoint has shut down.
     #[error("the endpoint is shut down")]
     Closed,
+    /// RFC 3263 server location failed.
+    #[error(transparent)]
+    Resolve(std::sync::Arc<crate::locate::ResolveError>),
+}
+
+impl From<crate::locate::ResolveError> for Error {
+    fn from(e: crate::locate::ResolveError) -> Self {
+        Self::Resolve(std::sync::Arc::new(e))
+    }
 }
 
 impl From<std::io::Error> for Error {

@@ -20,8 +20,11 @@ use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseI
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
 use hickory_server::Server;
+use sip_message::Message;
 use sip_message::SipUri;
-use sip_transaction::{ResolveError, Resolver, Target};
+use sip_transaction::{
+    Endpoint, Error, Incoming, Received, ResolveError, Resolver, Target, Transport,
+};
 use tokio::net::{TcpListener, UdpSocket};
 
 /// The questions the server was asked: (lower-case name without the final
@@ -70,9 +73,18 @@ struct TestDns {
 
 impl TestDns {
     async fn start() -> Self {
+        Self::start_with(Vec::new()).await
+    }
+
+    /// A server whose zone also holds `extra` records.
+    async fn start_with(extra: Vec<Record>) -> Self {
         let log = Log::default();
         let mut catalog = Catalog::new();
-        catalog.upsert(LowerName::new(&name(ORIGIN)), vec![Arc::new(zone())]);
+        let mut zone = zone();
+        for record in extra {
+            assert!(zone.upsert_mut(record, 1));
+        }
+        catalog.upsert(LowerName::new(&name(ORIGIN)), vec![Arc::new(zone)]);
         let mut server = Server::new(Counting {
             catalog,
             log: log.clone(),
@@ -587,4 +599,160 @@ async fn answers_are_cached_for_their_ttl() {
     let before = dns.total();
     resolver.resolve(&u).await.unwrap();
     assert_eq!(dns.total(), before, "{:?}", dns.log_since(before));
+}
+
+/// A UAS on loopback answering every request with `status`.
+async fn uas(status: u16) -> (Endpoint, u16, u16) {
+    let (ep, mut incoming): (Endpoint, Incoming) = Endpoint::builder()
+        .udp("127.0.0.1:0".parse().unwrap())
+        .tcp("127.0.0.1:0".parse().unwrap())
+        .bind()
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        while let Some(r) = incoming.recv().await {
+            if let Received::Request(tx) = r {
+                let resp = tx
+                    .request()
+                    .response_to(status, Some("x"))
+                    .unwrap()
+                    .build()
+                    .unwrap();
+                let _ = tx.respond(resp).await;
+            }
+        }
+    });
+    let udp = ep.local_addr(Transport::Udp).unwrap().port();
+    let tcp = ep.local_addr(Transport::Tcp).unwrap().port();
+    (ep, udp, tcp)
+}
+
+fn options(to: &str) -> Message {
+    Message::request(
+        sip_message::Method::Options,
+        sip_message::Uri::parse(to).unwrap(),
+    )
+    .header("To", &format!("<{to}>"))
+    .header("From", "<sip:tester@example.test>;tag=f")
+    .header("Call-ID", "failover@test")
+    .header("CSeq", "1 OPTIONS")
+    .header("Max-Forwards", "70")
+    .build()
+    .unwrap()
+}
+
+/// RFC 3263 §4.3: "If a failure occurs ... the client SHOULD create a new
+/// request ... and send it to the next element", here from end to end: the
+/// SRV records of the loopback DNS server put a dead TCP port first and a
+/// live UAS second; the request goes to the live one.
+#[tokio::test]
+async fn rfc3263_4_3_send_fails_over_along_the_srv_order() {
+    let (live, _, live_tcp) = uas(200).await;
+    let dead_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dns = TestDns::start_with(vec![
+        srv(
+            "_sip._tcp.failover.example.test.",
+            10,
+            0,
+            dead_port,
+            "host.failover.example.test.",
+        ),
+        srv(
+            "_sip._tcp.failover.example.test.",
+            20,
+            0,
+            live_tcp,
+            "host.failover.example.test.",
+        ),
+        a("host.failover.example.test.", "127.0.0.1", TTL),
+    ])
+    .await;
+    let resolver = dns.resolver();
+    let (client, _inc) = Endpoint::builder()
+        .udp("127.0.0.1:0".parse().unwrap())
+        .tcp("127.0.0.1:0".parse().unwrap())
+        .bind()
+        .await
+        .unwrap();
+    let to = uri("sip:svc@failover.example.test;transport=tcp");
+    let (target, response) = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.send_to_uri(
+            options("sip:svc@failover.example.test"),
+            &to,
+            &resolver,
+            true,
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(target, tcp(&format!("127.0.0.1:{live_tcp}")));
+    assert_eq!(response.status(), Some(200));
+    live.shutdown().await;
+}
+
+/// RFC 3263 §4.3: a 503 from the first server makes the client try the
+/// next one when the caller asks for it; without, the 503 is the answer.
+#[tokio::test]
+async fn rfc3263_4_3_a_503_fails_over_when_asked() {
+    let (busy, busy_udp, _) = uas(503).await;
+    let (live, live_udp, _) = uas(200).await;
+    let dns = TestDns::start_with(vec![
+        srv(
+            "_sip._udp.busy.example.test.",
+            10,
+            0,
+            busy_udp,
+            "host.busy.example.test.",
+        ),
+        srv(
+            "_sip._udp.busy.example.test.",
+            20,
+            0,
+            live_udp,
+            "host.busy.example.test.",
+        ),
+        a("host.busy.example.test.", "127.0.0.1", TTL),
+    ])
+    .await;
+    let resolver = dns.resolver();
+    let (client, _inc) = Endpoint::builder()
+        .udp("127.0.0.1:0".parse().unwrap())
+        .bind()
+        .await
+        .unwrap();
+    let to = uri("sip:svc@busy.example.test;transport=udp");
+    let (target, r) = client
+        .send_to_uri(options("sip:svc@busy.example.test"), &to, &resolver, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (target, r.status()),
+        (udp(&format!("127.0.0.1:{live_udp}")), Some(200))
+    );
+    let (target, r) = client
+        .send_to_uri(options("sip:svc@busy.example.test"), &to, &resolver, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (target, r.status()),
+        (udp(&format!("127.0.0.1:{busy_udp}")), Some(503))
+    );
+    // And a name with no records is a resolve error, not a hang.
+    let none = uri("sip:svc@nowhere.example.test");
+    let e = client
+        .send_to_uri(
+            options("sip:svc@nowhere.example.test"),
+            &none,
+            &resolver,
+            true,
+        )
+        .await;
+    assert!(matches!(e, Err(Error::Resolve(_))), "{e:?}");
+    busy.shutdown().await;
+    live.shutdown().await;
 }

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), sip_transaction::Error> {
-//! use sip_message::Message;
+//! use sip_message::{Message, SipUri};
 //! use sip_transaction::{Endpoint, Received};
 //!
 //! let (endpoint, mut incoming) = Endpoint::builder()
@@ -29,7 +29,7 @@ pub use tcp::TcpConfig;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use sip_message::Message;
+use sip_message::{Message, SipUri};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
@@ -37,6 +37,7 @@ use tokio::task::JoinHandle;
 use crate::error::{Error, SendError};
 use crate::ids::IdGenerator;
 use crate::layer::{LayerConfig, LayerStats, Source, TransactionLayer, TxId};
+use crate::resolver::Resolver;
 use crate::transport::{Target, Transport};
 
 /// Builds an [`Endpoint`]: which addresses to listen on and with what limits.
@@ -283,6 +284,35 @@ impl Endpoint {
             }
         }
         Err(last)
+    }
+
+    /// RFC 3263 from end to end: locates the servers for `uri` with
+    /// `resolver` (NAPTR, SRV, A/AAAA) and sends `request` along the
+    /// ordered targets with [`send_with_failover`](Self::send_with_failover).
+    ///
+    /// ```no_run
+    /// # async fn f(ep: sip_transaction::Endpoint, req: sip_message::Message) -> Result<(), sip_transaction::Error> {
+    /// use sip_message::SipUri;
+    /// use sip_transaction::Resolver;
+    /// let resolver = Resolver::from_system()?;
+    /// let uri = SipUri::parse("sip:registrar.example.com").unwrap();
+    /// let (target, response) = ep.send_to_uri(req, &uri, &resolver, true).await?;
+    /// println!("{} answered {:?}", target, response.status());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Resolve`] if no target is found, else as
+    /// [`send_with_failover`](Self::send_with_failover).
+    pub async fn send_to_uri(
+        &self,
+        request: Message,
+        uri: &SipUri,
+        resolver: &Resolver,
+        on_503: bool,
+    ) -> Result<(Target, Message), Error> {
+        let targets = resolver.resolve(uri).await?;
+        self.send_with_failover(request, &targets, on_503).await
     }
 
     /// Sends a request without a transaction (the ACK for a 2xx).
