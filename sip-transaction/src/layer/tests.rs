@@ -6,6 +6,7 @@ use bytes::Bytes;
 use sip_message::{CSeq, HeaderName, Message, Method, Via};
 
 use super::*;
+use crate::error::SendError;
 
 #[allow(clippy::disallowed_methods)]
 fn t0() -> Instant {
@@ -64,7 +65,7 @@ fn sent_message(t: &Transmit) -> Message {
     Message::parse(t.payload.clone()).unwrap()
 }
 
-fn new_request(events: &[Event]) -> &Incoming {
+fn new_request(events: &[Event]) -> &IncomingRequest {
     events
         .iter()
         .find_map(|e| match e {
