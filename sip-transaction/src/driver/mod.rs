@@ -159,6 +159,10 @@ pub(crate) enum Command {
     Stats {
         reply: oneshot::Sender<Stats>,
     },
+    SentBy {
+        host: Option<String>,
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// A sender of commands to the driver task.
@@ -352,6 +356,16 @@ impl Endpoint {
                 reply,
             })
             .await??)
+    }
+
+    /// Changes the sent-by host of the Via of requests sent from now on
+    /// (see [`TransactionLayer::set_sent_by_host`]): the hook the mobility
+    /// layer uses when the device's address changes.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after shutdown.
+    pub async fn set_sent_by_host(&self, host: Option<String>) -> Result<(), Error> {
+        self.call(|reply| Command::SentBy { host, reply }).await
     }
 
     /// Counters: live transactions and open connections.

@@ -178,6 +178,10 @@ impl Driver {
             Command::StatelessResponse { response, reply } => {
                 let _ = reply.send(self.layer.send_stateless_response(t, response));
             }
+            Command::SentBy { host, reply } => {
+                self.layer.set_sent_by_host(host);
+                let _ = reply.send(());
+            }
             Command::Stats { reply } => {
                 let _ = reply.send(Stats {
                     transactions: self.layer.len(),

@@ -366,6 +366,20 @@ impl TransactionLayer {
         }
     }
 
+    /// Stops writing `addr` into Via headers (its interface went away).
+    pub fn remove_listener(&mut self, transport: Transport, addr: SocketAddr) {
+        self.listeners.retain(|&l| l != (transport, addr));
+    }
+
+    /// Changes the host written as sent-by in the Via of requests sent from
+    /// now on: what a mobile node does when its address changes (the
+    /// mobility layer then re-registers and re-INVITEs). Transactions
+    /// already running keep retransmitting the Via they were sent with, as
+    /// RFC 3261 §17.1.1.2 requires retransmissions to be identical.
+    pub fn set_sent_by_host(&mut self, host: Option<String>) {
+        self.cfg.sent_by_host = host;
+    }
+
     // ------------------------------------------------------------ network input
 
     /// Handles one datagram, or one message cut from a stream by

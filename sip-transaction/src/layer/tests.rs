@@ -546,6 +546,30 @@ fn stateless_ack_gets_a_fresh_branch() {
     );
 }
 
+/// A mobile node's address changes: new requests carry the new sent-by,
+/// while a running transaction retransmits its request unchanged.
+#[test]
+fn new_sent_by_applies_to_new_requests_only() {
+    let now = t0();
+    let mut l = layer(UAC);
+    l.send_request(now, req("OPTIONS", ""), Target::udp(UAS.parse().unwrap()))
+        .unwrap();
+    let (first, _) = drain(&mut l);
+    l.set_sent_by_host(Some("198.51.100.7".into()));
+    l.send_request(now, req("INFO", ""), Target::udp(UAS.parse().unwrap()))
+        .unwrap();
+    let (second, _) = drain(&mut l);
+    let via = sent_message(&second[0]).typed::<Via>().unwrap();
+    assert_eq!((via.host(), via.port()), ("198.51.100.7", Some(5060)));
+    l.handle_timeout(now + Duration::from_millis(500));
+    let (retrans, _) = drain(&mut l);
+    assert_eq!(retrans.len(), 2);
+    assert!(retrans.iter().any(|t| t.payload == first[0].payload));
+    l.remove_listener(Transport::Udp, UAC.parse().unwrap());
+    l.remove_listener(Transport::Tcp, UAC.parse().unwrap());
+    assert!(l.listeners().is_empty());
+}
+
 /// Sending without any listener cannot write a Via.
 #[test]
 fn no_listener_is_an_error() {
