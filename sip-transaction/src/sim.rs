@@ -9,14 +9,14 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use sip_transaction::sim::{LinkConfig, Network, Node};
+//! use sip_transaction::sim::{Host, LinkConfig, Network, Node};
 //!
 //! # #[allow(clippy::disallowed_methods)] fn start() -> Instant { Instant::now() }
 //! let mut net = Network::new(7, start(), LinkConfig::lossy(0.3));
 //! let mut a = Node::new("127.0.0.1:5060".parse().unwrap(), 1);
 //! let mut b = Node::new("127.0.0.2:5060".parse().unwrap(), 2);
 //! // ... a.layer.send_request(net.now(), ...), then:
-//! while net.step(&mut [&mut a, &mut b], None) {
+//! while net.step(&mut [&mut a as &mut dyn Host, &mut b], None) {
 //!     // drain a.layer.poll_event() and b.layer.poll_event(), act as the TUs
 //! #   break;
 //! }
@@ -95,6 +95,22 @@ struct InFlight {
     payload: Bytes,
 }
 
+/// Anything that can sit on the simulated network: a sans-IO core with an
+/// address. [`Node`] is the bare transaction layer; the layers above (a UA
+/// core, a proxy) implement it for their own cores.
+pub trait Host {
+    /// The address it listens on (UDP and TCP).
+    fn addr(&self) -> SocketAddr;
+    /// Takes one delivered message.
+    fn handle(&mut self, now: Instant, source: Source, data: Bytes);
+    /// Fires what is due at `now`.
+    fn handle_timeout(&mut self, now: Instant);
+    /// The next message to put on the network.
+    fn poll_transmit(&mut self) -> Option<Transmit>;
+    /// When `handle_timeout` is next due.
+    fn poll_timeout(&self) -> Option<Instant>;
+}
+
 /// One endpoint of a simulation: a transaction layer listening on one
 /// address for both UDP and TCP.
 #[derive(Debug)]
@@ -117,6 +133,24 @@ impl Node {
         layer.add_listener(Transport::Udp, addr);
         layer.add_listener(Transport::Tcp, addr);
         Self { addr, layer }
+    }
+}
+
+impl Host for Node {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    fn handle(&mut self, now: Instant, source: Source, data: Bytes) {
+        self.layer.handle(now, source, data);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.layer.handle_timeout(now);
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.layer.poll_transmit()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.layer.poll_timeout()
     }
 }
 
@@ -222,10 +256,11 @@ impl Network {
         );
     }
 
-    /// Moves every pending transmit of `node` into the network.
-    pub fn flush(&mut self, node: &mut Node) {
-        while let Some(t) = node.layer.poll_transmit() {
-            self.send(node.addr, t);
+    /// Moves every pending transmit of `host` into the network.
+    pub fn flush(&mut self, host: &mut dyn Host) {
+        let from = host.addr();
+        while let Some(t) = host.poll_transmit() {
+            self.send(from, t);
         }
     }
 
@@ -235,14 +270,14 @@ impl Network {
     /// every timer due, and flushes the nodes' transmits. Returns `false`
     /// when nothing is left to happen. Drain the nodes' events after each
     /// step.
-    pub fn step(&mut self, nodes: &mut [&mut Node], extra: Option<Instant>) -> bool {
+    pub fn step(&mut self, nodes: &mut [&mut dyn Host], extra: Option<Instant>) -> bool {
         for n in nodes.iter_mut() {
-            self.flush(n);
+            self.flush(*n);
         }
         let next_packet = self.queue.peek().map(|Reverse((at, _))| *at);
         let next = nodes
             .iter()
-            .filter_map(|n| n.layer.poll_timeout())
+            .filter_map(|n| n.poll_timeout())
             .chain(next_packet)
             .chain(extra)
             .min();
@@ -259,13 +294,13 @@ impl Network {
             };
             self.stats.delivered += 1;
             // A packet for an address no node has is lost in the void.
-            if let Some(n) = nodes.iter_mut().find(|n| n.addr == p.to) {
-                n.layer.handle(now, p.source, p.payload);
+            if let Some(n) = nodes.iter_mut().find(|n| n.addr() == p.to) {
+                n.handle(now, p.source, p.payload);
             }
         }
         for n in nodes.iter_mut() {
-            n.layer.handle_timeout(now);
-            self.flush(n);
+            n.handle_timeout(now);
+            self.flush(*n);
         }
         true
     }

@@ -9,7 +9,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use sip_message::{CSeq, Message, Method, To, Uri};
-use sip_transaction::sim::{LinkConfig, NetStats, Network, Node};
+use sip_transaction::sim::{Host, LinkConfig, NetStats, Network, Node};
 use sip_transaction::{Event, Target, TimerConfig, TxId};
 
 #[allow(clippy::disallowed_methods)]
@@ -173,7 +173,10 @@ impl Scenario {
         let mut steps = 0u64;
         loop {
             let extra = self.actions.peek().map(|Reverse((at, _))| *at);
-            if !self.net.step(&mut [&mut self.uac, &mut self.uas], extra) {
+            if !self
+                .net
+                .step(&mut [&mut self.uac as &mut dyn Host, &mut self.uas], extra)
+            {
                 break;
             }
             steps += 1;
