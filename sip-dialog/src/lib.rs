@@ -4,5 +4,7 @@
 //! (The guide grows with the crate; see the issue notes.)
 
 mod dialog;
+mod ua;
 
 pub use dialog::{Dialog, DialogError, DialogId, DialogState, InDialogRequest};
+pub use ua::{Body, CallHandle, CallState, RequestHandle, UaConfig, UaError, UaEvent, UserAgent};
