@@ -3,8 +3,21 @@
 //!
 //! (The guide grows with the crate; see the issue notes.)
 
+mod auth;
 mod dialog;
+mod registrar;
 mod ua;
 
+pub use auth::{
+    digest_matches, digest_response, ha1, ha1_sess, Algorithm, AuthError, AuthResult,
+    Authenticator, Credential, CredentialStore, DigestClient, MemoryCredentials, QopParams,
+};
 pub use dialog::{Dialog, DialogError, DialogId, DialogState, InDialogRequest};
-pub use ua::{Body, CallHandle, CallState, RequestHandle, UaConfig, UaError, UaEvent, UserAgent};
+pub use registrar::{
+    canonical_aor, sort_by_preference, Binding, BindingChange, LocationError, LocationService,
+    MemoryLocation, MemoryStats, RegisterContext, Registrar, RegistrarConfig,
+};
+pub use ua::{
+    Body, CallHandle, CallState, RegisterConfig, RegisteredContact, RegistrationHandle,
+    RequestHandle, UaConfig, UaError, UaEvent, UserAgent,
+};

@@ -381,6 +381,26 @@ impl UserAgent {
                 });
             }
             200..=299 => self.invite_2xx(now, call, &mut c, resp),
+            401 | 407 if !c.hangup => {
+                // §22.2: answer the challenge once, with the next CSeq.
+                let retry = self.auth.authorize_retry(&c.invite, &resp).ok();
+                let target = self.layer.target(tx);
+                let sent = retry.zip(target).and_then(|(m, t)| {
+                    let id = self.layer.send_request(now, m.clone(), t).ok()?;
+                    Some((m, id))
+                });
+                match sent {
+                    Some((invite, id)) => {
+                        self.txs.insert(id, Purpose::Invite(call));
+                        c.invite_seq = invite.typed::<CSeq>().map_or(c.invite_seq + 1, |s| s.seq);
+                        c.invite = invite;
+                        c.invite_tx = Some(id);
+                        self.forget_early(call, &mut c);
+                        c.state = CallState::Calling;
+                    }
+                    None => self.next_target_or_fail(now, call, &mut c, status, Some(resp)),
+                }
+            }
             300..=399 if !c.hangup => {
                 let mut contacts: Vec<(u16, Uri)> = resp
                     .typed_all::<Contact>()

@@ -3,7 +3,10 @@
 //! [`TransactionLayer`].
 
 mod invite;
+mod register;
 mod request;
+
+pub use register::{RegisterConfig, RegisteredContact, RegistrationHandle};
 
 #[cfg(test)]
 mod tests;
@@ -21,7 +24,9 @@ use sip_transaction::{
     Event, SendError, Source, Target, TimerConfig, TransactionLayer, Transmit, Transport, TxId,
 };
 
+use crate::auth::{Credential, DigestClient};
 use crate::dialog::{Dialog, DialogError, DialogId};
+use register::Registration;
 
 /// A message body and its Content-Type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,6 +239,36 @@ pub enum UaEvent {
         /// 408 or 503.
         status: u16,
     },
+    /// A REGISTER succeeded: our contacts are bound for `expires` seconds
+    /// (the registrar's grant), and these are all the AOR's bindings.
+    Registered {
+        /// The registration.
+        reg: RegistrationHandle,
+        /// Seconds granted for our contact.
+        expires: u32,
+        /// Every binding of the AOR, as the 200 listed them.
+        contacts: Vec<RegisteredContact>,
+    },
+    /// Our contacts (or all bindings) were removed.
+    Unregistered {
+        /// The registration.
+        reg: RegistrationHandle,
+    },
+    /// The answer to [`UserAgent::fetch_bindings`].
+    Bindings {
+        /// The registration.
+        reg: RegistrationHandle,
+        /// Every binding of the AOR.
+        contacts: Vec<RegisteredContact>,
+    },
+    /// A REGISTER failed; transient failures (408, 5xx) are retried after
+    /// [`RegisterConfig::retry_after`].
+    RegistrationFailed {
+        /// The registration.
+        reg: RegistrationHandle,
+        /// The final status (408 or 503 without a response).
+        status: u16,
+    },
 }
 
 /// Why the UA core refused a command.
@@ -272,6 +307,7 @@ enum Purpose {
     Bye,
     Reinvite(CallHandle),
     Request(RequestHandle),
+    Register(RegistrationHandle),
     /// A server INVITE transaction and its call.
     ServerInvite(CallHandle),
 }
@@ -286,6 +322,11 @@ enum UaTimer {
     },
     /// §14.1: retry a re-INVITE refused with 491.
     GlareRetry { call: CallHandle },
+    /// Refresh (or retry) a registration; void if a newer one was set.
+    Refresh {
+        reg: RegistrationHandle,
+        generation: u64,
+    },
 }
 
 /// A re-INVITE of ours in progress.
@@ -359,6 +400,8 @@ pub struct UserAgent {
     dialogs: HashMap<DialogId, CallHandle>,
     txs: HashMap<TxId, Purpose>,
     requests: HashMap<RequestHandle, Message>,
+    registrations: HashMap<RegistrationHandle, Registration>,
+    auth: DigestClient,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     timer_data: HashMap<u64, UaTimer>,
     events: VecDeque<UaEvent>,
@@ -376,7 +419,8 @@ impl fmt::Debug for UserAgent {
 impl UserAgent {
     /// A UA core over `layer`, which must have at least one listener.
     /// `addr` is the address it is reached at (for the simulated network).
-    pub fn new(cfg: UaConfig, layer: TransactionLayer) -> Self {
+    pub fn new(cfg: UaConfig, mut layer: TransactionLayer) -> Self {
+        let seed = u64::from(layer.ids().next_u32()) << 32 | u64::from(layer.ids().next_u32());
         let addr = layer
             .listeners()
             .first()
@@ -391,6 +435,8 @@ impl UserAgent {
             dialogs: HashMap::new(),
             txs: HashMap::new(),
             requests: HashMap::new(),
+            registrations: HashMap::new(),
+            auth: DigestClient::new(sip_transaction::IdGenerator::seeded(seed)),
             timers: BinaryHeap::new(),
             timer_data: HashMap::new(),
             events: VecDeque::new(),
@@ -428,6 +474,14 @@ impl UserAgent {
     }
 
     // ------------------------------------------------------------ configuration
+
+    /// Adds a credential for digest authentication (RFC 3261 §22): 401 and
+    /// 407 challenges to our INVITEs, REGISTERs and other requests outside
+    /// dialogs are answered with it, once per challenge, and later
+    /// REGISTERs go out authorized.
+    pub fn set_credential(&mut self, credential: Credential) {
+        self.auth.add_credential(credential);
+    }
 
     /// Changes our Contact: requests and answers from now on carry it, so a
     /// re-INVITE after a move tells the peer the new address (§12.2: the
@@ -504,6 +558,7 @@ impl UserAgent {
     fn fire(&mut self, now: Instant, t: UaTimer) {
         match t {
             UaTimer::Retransmit2xx { call, interval } => self.retransmit_2xx(now, call, interval),
+            UaTimer::Refresh { reg, generation } => self.refresh(now, reg, generation),
             UaTimer::GlareRetry { call } => {
                 let body = self
                     .calls

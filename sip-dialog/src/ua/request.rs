@@ -194,7 +194,15 @@ impl UserAgent {
         match self.txs.get(&tx).copied() {
             Some(Purpose::Invite(call)) => self.invite_response(now, call, tx, resp),
             Some(Purpose::Reinvite(call)) => self.reinvite_response(now, call, resp),
+            Some(Purpose::Register(h)) => self.register_response(now, h, resp),
             Some(Purpose::Request(h)) => {
+                // §22.2: a challenge is answered once with credentials, in a
+                // new transaction with the next CSeq.
+                if matches!(resp.status(), Some(401 | 407))
+                    && self.retry_authorized(now, tx, h, &resp)
+                {
+                    return;
+                }
                 if resp.status().is_some_and(|s| s >= 200) {
                     self.requests.remove(&h);
                 }
@@ -204,6 +212,34 @@ impl UserAgent {
                 });
             }
             _ => {}
+        }
+    }
+
+    /// Re-sends request `h` with credentials for the challenge in `resp`;
+    /// `false` when it cannot be answered (no credential, wrong password).
+    fn retry_authorized(
+        &mut self,
+        now: Instant,
+        tx: TxId,
+        h: RequestHandle,
+        resp: &Message,
+    ) -> bool {
+        let Some(sent) = self.requests.get(&h).cloned() else {
+            return false;
+        };
+        let Ok(retry) = self.auth.authorize_retry(&sent, resp) else {
+            return false;
+        };
+        let Some(target) = self.layer.target(tx) else {
+            return false;
+        };
+        match self.layer.send_request(now, retry.clone(), target) {
+            Ok(new_tx) => {
+                self.txs.insert(new_tx, Purpose::Request(h));
+                self.requests.insert(h, retry);
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -232,6 +268,7 @@ impl UserAgent {
                 self.events
                     .push_back(UaEvent::RequestFailed { request: h, status });
             }
+            Some(Purpose::Register(h)) => self.register_failed(now, h, status),
             _ => {}
         }
     }

@@ -13,14 +13,14 @@ use sip_transaction::{Event, IdGenerator, LayerConfig, TransactionLayer, Transpo
 use super::*;
 
 #[allow(clippy::disallowed_methods)]
-fn t0() -> Instant {
+pub(super) fn t0() -> Instant {
     Instant::now()
 }
 
-const A: &str = "127.0.0.1:5060";
+pub(super) const A: &str = "127.0.0.1:5060";
 const B: &str = "127.0.0.2:5060";
 
-fn ua(addr: &str, user: &str, seed: u64) -> UserAgent {
+pub(super) fn ua(addr: &str, user: &str, seed: u64) -> UserAgent {
     let a: SocketAddr = addr.parse().unwrap();
     let mut layer = TransactionLayer::new(LayerConfig::default(), IdGenerator::seeded(seed));
     layer.add_listener(Transport::Udp, a);
@@ -133,6 +133,7 @@ fn names(ev: &[UaEvent]) -> Vec<&'static str> {
             UaEvent::Request { .. } => "Request",
             UaEvent::Response { .. } => "Response",
             UaEvent::RequestFailed { .. } => "RequestFailed",
+            _ => "Registration",
         })
         .collect()
 }
@@ -548,3 +549,5 @@ fn rfc3261_8_1_3_4_redirect_in_q_order() {
     assert!(answered);
     assert_eq!(p.a.call_state(ca), Some(CallState::Established));
 }
+
+mod register;
