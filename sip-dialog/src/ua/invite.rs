@@ -37,6 +37,7 @@ impl Call {
             their_reinvite: None,
             local_body: None,
             hangup: false,
+            referrer: None,
         }
     }
 }
@@ -56,6 +57,16 @@ impl UserAgent {
         to: Uri,
         body: Option<Body>,
     ) -> Result<CallHandle, UaError> {
+        self.call_with(now, to, body, None)
+    }
+
+    pub(super) fn call_with(
+        &mut self,
+        now: Instant,
+        to: Uri,
+        body: Option<Body>,
+        referred_by: Option<&str>,
+    ) -> Result<CallHandle, UaError> {
         let target = self.target_for(&to)?;
         let tag = self.layer.ids().tag();
         let host = self.cfg.aor.as_sip().map(|s| s.host().to_owned());
@@ -67,6 +78,10 @@ impl UserAgent {
             .header(HeaderName::CSeq, "1 INVITE")
             .header(HeaderName::MaxForwards, "70")
             .header(HeaderName::Allow, &self.allow_value());
+        let b = match referred_by {
+            Some(by) => b.header(HeaderName::ReferredBy, by),
+            None => b,
+        };
         let invite = self.finish(b, true, body.as_ref())?;
         let tx = self.layer.send_request(now, invite.clone(), target)?;
         let call = CallHandle(self.next_id());
@@ -415,7 +430,18 @@ impl UserAgent {
             }
             _ => self.next_target_or_fail(now, call, &mut c, status, Some(resp)),
         }
+        let state = c.state;
         self.calls.insert(call, c);
+        // A call placed for a REFER reports its progress to the referrer:
+        // provisional responses, and the outcome once the call has one.
+        let report = match status {
+            101..=199 => true,
+            200..=299 => state == CallState::Established,
+            _ => state == CallState::Terminated,
+        };
+        if report {
+            self.report_to_referrer(now, call, status);
+        }
     }
 
     /// §13.2.2.4: the 2xx confirms a dialog and gets an ACK; a
@@ -668,6 +694,18 @@ impl UserAgent {
                         self.events
                             .push_back(UaEvent::Reinvite { call, request: req });
                     }
+                }
+                Some(Method::Refer) => {
+                    self.calls.insert(call, c);
+                    return self.incoming_refer(now, call, tx, req);
+                }
+                Some(Method::Notify)
+                    if req
+                        .header(&HeaderName::Event)
+                        .is_some_and(|e| e.trim().to_ascii_lowercase().starts_with("refer")) =>
+                {
+                    self.calls.insert(call, c);
+                    return self.incoming_refer_notify(now, call, tx, &req);
                 }
                 _ => self.events.push_back(UaEvent::Request {
                     tx,

@@ -3,6 +3,7 @@
 //! [`TransactionLayer`].
 
 mod invite;
+mod refer;
 mod register;
 mod request;
 
@@ -239,6 +240,29 @@ pub enum UaEvent {
         /// 408 or 503.
         status: u16,
     },
+    /// The peer of `call` sent a REFER (RFC 3515): accept with
+    /// [`UserAgent::accept_refer`] and place the call with
+    /// [`UserAgent::call_for_refer`], or refuse with [`UserAgent::respond`].
+    Refer {
+        /// The call the REFER came in.
+        call: CallHandle,
+        /// The REFER's server transaction.
+        tx: TxId,
+        /// Whom to call.
+        refer_to: Uri,
+        /// The Referred-By value, if any (RFC 3892).
+        referred_by: Option<String>,
+    },
+    /// Progress of a call we asked the peer to make with
+    /// [`UserAgent::refer`]: the status line of a NOTIFY's sipfrag.
+    ReferNotify {
+        /// The call we sent the REFER in.
+        call: CallHandle,
+        /// The referred call's status (100, 180, 200, 486...).
+        status: u16,
+        /// Whether the subscription ended (a final status).
+        terminated: bool,
+    },
     /// A REGISTER succeeded: our contacts are bound for `expires` seconds
     /// (the registrar's grant), and these are all the AOR's bindings.
     Registered {
@@ -308,6 +332,8 @@ enum Purpose {
     Reinvite(CallHandle),
     Request(RequestHandle),
     Register(RegistrationHandle),
+    /// A NOTIFY we sent; its answer needs no action.
+    Notify,
     /// A server INVITE transaction and its call.
     ServerInvite(CallHandle),
 }
@@ -369,6 +395,8 @@ struct Call {
     local_body: Option<Body>,
     /// The application hung up; finish as soon as the state allows.
     hangup: bool,
+    /// For a call placed for a REFER: the call whose peer to NOTIFY.
+    referrer: Option<CallHandle>,
 }
 
 /// The user agent core of RFC 3261 §8 and §12-15 as a sans-IO transaction

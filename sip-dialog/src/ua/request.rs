@@ -250,7 +250,11 @@ impl UserAgent {
             Some(Purpose::Invite(call)) => {
                 if let Some(mut c) = self.calls.remove(&call) {
                     self.next_target_or_fail(now, call, &mut c, status, None);
+                    let ended = c.state == super::CallState::Terminated;
                     self.calls.insert(call, c);
+                    if ended {
+                        self.report_to_referrer(now, call, status);
+                    }
                 }
             }
             Some(Purpose::Reinvite(call)) => {

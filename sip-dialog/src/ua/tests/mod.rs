@@ -133,6 +133,8 @@ fn names(ev: &[UaEvent]) -> Vec<&'static str> {
             UaEvent::Request { .. } => "Request",
             UaEvent::Response { .. } => "Response",
             UaEvent::RequestFailed { .. } => "RequestFailed",
+            UaEvent::Refer { .. } => "Refer",
+            UaEvent::ReferNotify { .. } => "ReferNotify",
             _ => "Registration",
         })
         .collect()
@@ -550,4 +552,5 @@ fn rfc3261_8_1_3_4_redirect_in_q_order() {
     assert_eq!(p.a.call_state(ca), Some(CallState::Established));
 }
 
+mod refer;
 mod register;
