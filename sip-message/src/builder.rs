@@ -173,6 +173,32 @@ impl Message {
     }
 }
 
+/// Unfolds `CRLF 1*WSP` to one space (§7.3.1); any other CR or LF is an
+/// error at its offset.
+fn unfold(v: &str) -> Result<String, usize> {
+    let b = v.as_bytes();
+    let mut out = String::with_capacity(v.len());
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') && matches!(b.get(i + 2), Some(b' ' | b'\t')) => {
+                out.push_str(v[start..i].trim_end_matches([' ', '\t']));
+                out.push(' ');
+                i += 2;
+                while matches!(b.get(i), Some(b' ' | b'\t')) {
+                    i += 1;
+                }
+                start = i;
+            }
+            b'\r' | b'\n' => return Err(i),
+            _ => i += 1,
+        }
+    }
+    out.push_str(&v[start..]);
+    Ok(out)
+}
+
 impl MessageBuilder {
     /// Appends a header line. A Content-Length given here is ignored;
     /// `build` writes the right one.
@@ -219,17 +245,20 @@ impl MessageBuilder {
     /// Builds the message (serialized once and parsed back, so what comes
     /// out is exactly what a peer will see).
     ///
+    /// A value folded over lines (CRLF followed by whitespace, RFC 3261
+    /// §7.3.1, as copied from a received request) is unfolded to one line
+    /// with a single space, which §7.3.1 says is equivalent.
+    ///
     /// # Errors
     /// If a header value the caller gave breaks the message grammar (for
-    /// example contains a bare CR or LF).
-    pub fn build(self) -> Result<Message, ParseError> {
-        for (_, v) in &self.headers {
-            if let Some(i) = v.bytes().position(|b| b == b'\r' || b == b'\n') {
-                return Err(ParseError::at(
-                    crate::ErrorKind::InvalidHeaderValue,
-                    v.as_bytes(),
-                    i,
-                ));
+    /// example contains a bare CR or LF, or a CRLF not followed by
+    /// whitespace: a header injection).
+    pub fn build(mut self) -> Result<Message, ParseError> {
+        for (_, v) in &mut self.headers {
+            if v.bytes().any(|b| b == b'\r' || b == b'\n') {
+                *v = unfold(v).map_err(|i| {
+                    ParseError::at(crate::ErrorKind::InvalidHeaderValue, v.as_bytes(), i)
+                })?;
             }
         }
         let mut out = BytesMut::new();
@@ -318,6 +347,29 @@ Content-Length: 4\r\n\r\nv=0\n",
             .build()
             .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::InvalidHeaderValue);
+        for bad in ["a\nInjected: yes", "a\r", "a\r\n", "a\r\nX: 1"] {
+            let e = Message::request(Method::Info, Uri::parse("sip:a@b").unwrap())
+                .header(HeaderName::Subject, bad)
+                .build();
+            assert!(e.is_err(), "{bad:?}");
+        }
+    }
+
+    /// RFC 3261 §7.3.1: a folded value ("CRLF followed by whitespace") is
+    /// the same as one line with a single space, so a response can copy the
+    /// folded From of a request (RFC 4475 §3.1.1.1 `wsinv`).
+    #[test]
+    fn rfc3261_7_3_1_folded_values_are_unfolded() {
+        let req = Message::parse(Bytes::from_static(
+            b"INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKf\r\nMax-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: <sip:alice@example.com>\r\n \t;tag=a1\r\nCall-ID: f\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+        ))
+        .unwrap();
+        let resp = req.response_to(486, Some("b1")).unwrap().build().unwrap();
+        assert_eq!(
+            resp.header(&HeaderName::From),
+            Some("<sip:alice@example.com> ;tag=a1")
+        );
+        assert_eq!(resp.typed::<crate::From>().unwrap().tag(), Some("a1"));
     }
 
     /// RFC 3261 §16.4: "the proxy MUST remove that value from the Route

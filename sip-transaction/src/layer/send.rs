@@ -100,13 +100,33 @@ impl TransactionLayer {
                 _ => {}
             }
         }
+        let branch = via.branch_slice().unwrap_or_default();
+        // One CANCEL per INVITE: it shares the INVITE's branch, so a second
+        // one would share the first one's key. Asking again returns it.
+        if let Some(&id) = self
+            .clients
+            .get(&ClientKey::new(branch.clone(), Method::Cancel))
+        {
+            return Ok(id);
+        }
         let cancel = b
             .header(HeaderName::CSeq, &format!("{} CANCEL", cseq.seq))
             .header(HeaderName::MaxForwards, "70")
             .build()
             .map_err(|_| SendError::InvalidRequest("INVITE headers do not fit a CANCEL"))?;
-        let branch = via.branch_slice().unwrap_or_default();
-        Ok(self.start_client(now, cancel, target, branch, Method::Cancel))
+        let id = self.start_client(now, cancel, target, branch, Method::Cancel);
+        // §9.1: "If there is no final response for the original request in
+        // 64*T1 seconds ... the client SHOULD then consider the original
+        // transaction cancelled and SHOULD destroy the client transaction".
+        if let Some(Entry {
+            tx: Tx::ClientInvite(t),
+            ..
+        }) = self.entry_mut(invite)
+        {
+            t.cancelled(now);
+        }
+        self.drive(invite, false);
+        Ok(id)
     }
 
     /// Sends a request outside any transaction: the ACK for a 2xx (§13.2.2.4,

@@ -182,9 +182,13 @@ impl ClientInvite {
                 // MUST be passed to the TU. Any further provisional responses
                 // MUST be passed up to the TU while in the "Proceeding"
                 // state." Timer B only fires in Calling (figure 5).
+                // Timer B stops on entering Proceeding; once there it is
+                // only the §9.1 wait after a CANCEL, which stays armed.
+                if self.state == Calling {
+                    self.timers.stop(Timer::B);
+                }
                 self.state = Proceeding;
                 self.timers.stop(Timer::A);
-                self.timers.stop(Timer::B);
                 self.events.push_back(ClientEvent::Response(response));
             }
             (Calling | Proceeding, 200..=299) => {
@@ -256,7 +260,7 @@ impl ClientInvite {
     /// so a late call does not shift the schedule, and one late call sends
     /// one retransmission rather than a burst.
     pub fn handle_timeout(&mut self, now: Instant) {
-        use ClientInviteState::{Accepted, Calling, Completed};
+        use ClientInviteState::{Accepted, Calling, Completed, Proceeding};
         while let Some((at, timer)) = self.timers.next().filter(|&(at, _)| at <= now) {
             self.timers.stop(timer);
             match (timer, self.state) {
@@ -273,6 +277,11 @@ impl ClientInvite {
                     {
                         self.timers.set(Timer::A, next);
                     }
+                }
+                (Timer::B, Proceeding) => {
+                    // Armed only by `cancelled`: §9.1's 64*T1 after a CANCEL.
+                    self.events.push_back(ClientEvent::TimedOut);
+                    self.terminate();
                 }
                 (Timer::B, Calling) => {
                     // §17.1.1.2: "If the client transaction is still in the
@@ -327,6 +336,22 @@ impl ClientInvite {
     /// and for which timer; `None` when no timer is armed.
     pub fn poll_timeout(&self) -> Option<(Instant, Timer)> {
         self.timers.next()
+    }
+
+    /// Tells the transaction that the TU sent a CANCEL for it (RFC 3261
+    /// §9.1): "If there is no final response for the original request in
+    /// 64*T1 seconds ... the client SHOULD then consider the original
+    /// transaction cancelled and SHOULD destroy the client transaction
+    /// handling the original request." Timer B is re-armed for that wait;
+    /// when it fires in Proceeding the TU sees a timeout and the
+    /// transaction ends, so a peer that never answers cannot pin it.
+    pub fn cancelled(&mut self, now: Instant) {
+        if matches!(
+            self.state,
+            ClientInviteState::Calling | ClientInviteState::Proceeding
+        ) {
+            self.timers.set(Timer::B, now + self.cfg.timeout());
+        }
     }
 
     /// Whether the transaction reached the Terminated state.
