@@ -5,6 +5,8 @@
 
 mod auth;
 mod dialog;
+mod proxy;
+mod redirect;
 mod registrar;
 mod ua;
 
@@ -13,6 +15,10 @@ pub use auth::{
     Authenticator, Credential, CredentialStore, DigestClient, MemoryCredentials, QopParams,
 };
 pub use dialog::{Dialog, DialogError, DialogId, DialogState, InDialogRequest};
+pub use proxy::{
+    Forking, NoHooks, Proxy, ProxyConfig, ProxyHooks, ProxyStats, RequestAction, RequestInfo,
+};
+pub use redirect::{RedirectConfig, RedirectServer};
 pub use registrar::{
     canonical_aor, sort_by_preference, Binding, BindingChange, LocationError, LocationService,
     MemoryLocation, MemoryStats, RegisterContext, Registrar, RegistrarConfig,

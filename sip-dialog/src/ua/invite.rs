@@ -168,6 +168,7 @@ impl UserAgent {
                 .invite
                 .response_to(180, Some(&c.local_tag))
                 .map_err(|e| UaError::Invalid(e.to_string()))?;
+            let b = copy_record_route(&c.invite, b);
             let resp = self.finish(b, true, None)?;
             self.layer.send_response(now, tx, resp)?;
             if c.dialog.is_none() {
@@ -206,6 +207,7 @@ impl UserAgent {
                 .response_to(200, Some(&c.local_tag))
                 .map_err(|e| UaError::Invalid(e.to_string()))?
                 .header(HeaderName::Allow, &self.allow_value());
+            let b = copy_record_route(&c.invite, b);
             let ok = self.finish(b, true, body.as_ref())?;
             self.layer.send_response(now, tx, ok.clone())?;
             let d = Dialog::uas(&c.invite, &c.local_tag, true)?;
@@ -371,7 +373,17 @@ impl UserAgent {
         };
         let status = resp.status().unwrap_or(0);
         match status {
-            0..=100 => {}
+            0..=99 => {}
+            // §9.1: a CANCEL may go once any provisional response arrived,
+            // the 100 a proxy sends at once included.
+            100 => {
+                if c.cancel_pending {
+                    if let Ok(ctx) = self.layer.send_cancel(now, tx) {
+                        self.txs.insert(ctx, Purpose::Cancel);
+                        c.cancel_pending = false;
+                    }
+                }
+            }
             101..=199 => {
                 if let Some(id) = DialogId::of_incoming_response(&resp) {
                     if !c.early.iter().any(|d| *d.id() == id) {
@@ -874,4 +886,20 @@ impl UserAgent {
             .filter(|t| !self.cfg.supported.iter().any(|s| s.eq_ignore_ascii_case(t)))
             .collect()
     }
+}
+
+/// §12.1.1: "When a UAS responds to a request with a response that
+/// establishes a dialog (such as a 2xx to INVITE), the UAS MUST copy all
+/// Record-Route header field values from the request into the response
+/// (including the URIs, URI parameters, and any Record-Route header field
+/// parameters, whether they are known or unknown to the UAS) and MUST
+/// maintain the order of those values."
+fn copy_record_route(
+    req: &Message,
+    mut b: sip_message::MessageBuilder,
+) -> sip_message::MessageBuilder {
+    for v in req.header_values(&HeaderName::RecordRoute) {
+        b = b.header(HeaderName::RecordRoute, v);
+    }
+    b
 }
