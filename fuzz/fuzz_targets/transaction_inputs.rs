@@ -789,19 +789,26 @@ impl Harness {
     fn cancel_at(&mut self, i: usize) {
         let c = &self.clients[i];
         let (inv, method, target, branch) = (c.id, c.method.clone(), c.target, c.branch.clone());
-        // Known issue (README): a second send_cancel while the first CANCEL
-        // is alive starts a second transaction with the same key. A careful
-        // TU does not; strict mode does, to check a fix.
+        // A second send_cancel while the first CANCEL is alive returns the
+        // first one (the fix of the double-cancel finding, README); before
+        // the fix it started a second transaction under the same key.
         let live_cancel = self
             .clients
             .iter()
-            .any(|c| c.method == Method::Cancel && c.branch == branch && self.is_live(c.id));
-        if live_cancel && !strict(Known::DoubleCancel) {
+            .find(|c| c.method == Method::Cancel && c.branch == branch && self.is_live(c.id))
+            .map(|c| c.id);
+        if live_cancel.is_some() && !strict(Known::DoubleCancel) {
             return;
         }
         tr!("  send_cancel {inv}");
         match self.layer.send_cancel(self.now, inv) {
+            Ok(id) if Some(id) == live_cancel => {
+                // The same CANCEL again: nothing new goes on the wire.
+                assert!(self.layer.contains(id), "the returned CANCEL {id} is live");
+                assert!(self.layer.poll_transmit().is_none(), "a second CANCEL was sent");
+            }
             Ok(id) => {
+                assert!(live_cancel.is_none(), "a second CANCEL {id} beside {live_cancel:?}");
                 assert_eq!(method, Method::Invite, "CANCEL of a {method}");
                 self.born(id);
                 self.new_client(id, Method::Cancel, branch, target);
