@@ -144,9 +144,7 @@ pub use driver::{
 };
 pub use error::{Error, SendError};
 pub use ids::IdGenerator;
-pub use layer::{
-    Event, IncomingRequest, LayerConfig, LayerStats, Source, TransactionLayer, TxId,
-};
+pub use layer::{Event, IncomingRequest, LayerConfig, LayerStats, Source, TransactionLayer, TxId};
 pub use locate::{
     order_srv, select_naptr, Answer, Locator, NaptrRecord, NaptrService, Plan, Query, QueryKind,
     ResolveError, SrvRecord,
