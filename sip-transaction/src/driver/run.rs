@@ -26,7 +26,10 @@ fn now() -> Instant {
 
 pub(super) struct Driver {
     layer: TransactionLayer,
-    udp: Vec<Arc<UdpSocket>>,
+    /// Each UDP socket with its local address, read once at start: asking
+    /// the socket on every send costs a `getsockname` system call per
+    /// datagram.
+    udp: Vec<(Option<SocketAddr>, Arc<UdpSocket>)>,
     tcp: Option<Vec<TcpListener>>,
     conns: Connections,
     net_rx: mpsc::Receiver<(Source, Bytes)>,
@@ -70,6 +73,7 @@ impl Driver {
             shutdown.clone(),
             tcp_locals,
         );
+        let udp = udp.into_iter().map(|s| (s.local_addr().ok(), s)).collect();
         Self {
             layer,
             udp,
@@ -87,7 +91,7 @@ impl Driver {
     }
 
     pub(super) async fn run(mut self) {
-        for sock in &self.udp {
+        for (_, sock) in &self.udp {
             spawn_udp_reader(
                 sock.clone(),
                 self.net_tx.clone(),
@@ -246,12 +250,14 @@ impl Driver {
     }
 
     fn udp_socket(&self, local: Option<SocketAddr>, to: SocketAddr) -> Option<&Arc<UdpSocket>> {
-        let by_local = local.and_then(|l| self.udp.iter().find(|s| s.local_addr().ok() == Some(l)));
-        by_local.or_else(|| {
-            self.udp
-                .iter()
-                .find(|s| s.local_addr().is_ok_and(|a| a.is_ipv4() == to.is_ipv4()))
-        })
+        let by_local = local.and_then(|l| self.udp.iter().find(|(a, _)| *a == Some(l)));
+        by_local
+            .or_else(|| {
+                self.udp
+                    .iter()
+                    .find(|(a, _)| a.is_some_and(|a| a.is_ipv4() == to.is_ipv4()))
+            })
+            .map(|(_, s)| s)
     }
 
     fn event(&mut self, ev: Event) {

@@ -26,6 +26,9 @@ impl ClientKey {
 }
 
 /// Identifies a server transaction (§17.2.3).
+///
+/// The rare RFC 2543 form is boxed so that the common one, and with it
+/// every bucket of the layer's map and every slab entry, stays small.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ServerKey {
     /// A branch with the magic cookie: branch, sent-by and method, where an
@@ -37,17 +40,21 @@ pub(crate) enum ServerKey {
         port: Option<u16>,
         method: Method,
     },
-    /// The RFC 2543 procedure for requests without the cookie (§17.2.3:
-    /// Request-URI, From tag, Call-ID, CSeq number, top Via and method; the
-    /// To tag of an ACK is checked against the response separately).
-    Rfc2543 {
-        request_uri: ByteString,
-        from_tag: Option<ByteString>,
-        call_id: ByteString,
-        cseq: u32,
-        top_via: ByteString,
-        method: Method,
-    },
+    /// The RFC 2543 procedure for requests without the cookie.
+    Rfc2543(Box<Rfc2543Key>),
+}
+
+/// The RFC 2543 matching key (§17.2.3: Request-URI, From tag, Call-ID,
+/// CSeq number, top Via and method; the To tag of an ACK is checked
+/// against the response separately).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Rfc2543Key {
+    request_uri: ByteString,
+    from_tag: Option<ByteString>,
+    call_id: ByteString,
+    cseq: u32,
+    top_via: ByteString,
+    method: Method,
 }
 
 impl ServerKey {
@@ -72,27 +79,28 @@ impl ServerKey {
         let from = msg.typed::<From>()?;
         let cseq = msg.typed::<CSeq>()?;
         let call_id = msg.typed::<CallId>()?;
-        Ok(Self::Rfc2543 {
+        Ok(Self::Rfc2543(Box::new(Rfc2543Key {
             request_uri: ByteString::from(msg.request_uri_str().unwrap_or_default()),
             from_tag: from.tag_slice(),
             call_id: ByteString::from(call_id.as_str()),
             cseq: cseq.seq,
             top_via: ByteString::from(via.as_str()),
             method,
-        })
+        })))
     }
 
     /// The same key under another method.
     pub(crate) fn with_method(&self, m: Method) -> Self {
         let mut k = self.clone();
         match &mut k {
-            Self::Rfc3261 { method, .. } | Self::Rfc2543 { method, .. } => *method = m,
+            Self::Rfc3261 { method, .. } => *method = m,
+            Self::Rfc2543(k) => k.method = m,
         }
         k
     }
 
     /// Whether this is an RFC 2543 key.
     pub(crate) fn is_rfc2543(&self) -> bool {
-        matches!(self, Self::Rfc2543 { .. })
+        matches!(self, Self::Rfc2543(_))
     }
 }

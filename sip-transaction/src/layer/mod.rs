@@ -9,7 +9,7 @@ mod via;
 mod tests;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{hash_map, BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -268,6 +268,8 @@ pub struct TransactionLayer {
     clients: HashMap<ClientKey, TxId>,
     servers: HashMap<ServerKey, TxId>,
     timers: BinaryHeap<Reverse<(Instant, TxId)>>,
+    /// Scratch space of `handle_timeout`, kept to save an allocation.
+    due: Vec<(Instant, TxId)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: LayerStats,
@@ -295,6 +297,7 @@ impl TransactionLayer {
             clients: HashMap::new(),
             servers: HashMap::new(),
             timers: BinaryHeap::new(),
+            due: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: LayerStats::default(),
@@ -654,7 +657,8 @@ impl TransactionLayer {
     pub fn handle_timeout(&mut self, now: Instant) {
         // Take what is due first: a deadline a transaction sets while being
         // handled waits for the next call, so this loop always ends.
-        let mut due = Vec::new();
+        // The buffer is kept between calls: this runs on every wake-up.
+        let mut due = std::mem::take(&mut self.due);
         while let Some(&Reverse((at, id))) = self.timers.peek() {
             if at > now {
                 break;
@@ -662,7 +666,7 @@ impl TransactionLayer {
             self.timers.pop();
             due.push((at, id));
         }
-        for (at, id) in due {
+        for &(at, id) in &due {
             let Some(e) = self.entry_mut(id) else {
                 continue;
             };
@@ -686,6 +690,8 @@ impl TransactionLayer {
             let retransmits = matches!(timer, Some(Timer::A | Timer::E | Timer::G));
             self.drive(id, retransmits);
         }
+        due.clear();
+        self.due = due;
     }
 
     // -------------------------------------------------------------------- output
@@ -824,15 +830,20 @@ impl TransactionLayer {
         slot.gen = slot.gen.wrapping_add(1);
         self.free.push(id.index);
         self.live -= 1;
+        // One hash and one probe: the key is read once, when it is cold.
         match e.key {
             Key::Client(k) => {
-                if self.clients.get(&k) == Some(&id) {
-                    self.clients.remove(&k);
+                if let hash_map::Entry::Occupied(o) = self.clients.entry(k) {
+                    if *o.get() == id {
+                        o.remove();
+                    }
                 }
             }
             Key::Server(k) => {
-                if self.servers.get(&k) == Some(&id) {
-                    self.servers.remove(&k);
+                if let hash_map::Entry::Occupied(o) = self.servers.entry(k) {
+                    if *o.get() == id {
+                        o.remove();
+                    }
                 }
             }
         }
