@@ -6,7 +6,7 @@ use std::fmt;
 
 use sip_message::{
     ByteString, CSeq, CallId, Contact, From, HeaderName, Message, MessageBuilder, Method, NameAddr,
-    RecordRoute, To, Uri,
+    RecordRoute, To, TypedHeader, Uri,
 };
 
 /// A dialog's identity (§12): Call-ID, local tag and remote tag.
@@ -167,19 +167,11 @@ impl Dialog {
     /// [`DialogError::NoRemoteTag`], or [`DialogError::Header`] for a
     /// missing Call-ID, From, To, CSeq or (in a 2xx) Contact.
     pub fn uac(request: &Message, response: &Message) -> Result<Self, DialogError> {
-        let to = response
-            .typed::<To>()
-            .map_err(|_| DialogError::Header("To"))?;
+        let to = header::<To>(response, "To")?;
         let remote_tag = to.tag_slice().ok_or(DialogError::NoRemoteTag)?;
-        let from = request
-            .typed::<From>()
-            .map_err(|_| DialogError::Header("From"))?;
-        let cseq = request
-            .typed::<CSeq>()
-            .map_err(|_| DialogError::Header("CSeq"))?;
-        let call_id = request
-            .typed::<CallId>()
-            .map_err(|_| DialogError::Header("Call-ID"))?;
+        let from = header::<From>(request, "From")?;
+        let cseq = header::<CSeq>(request, "CSeq")?;
+        let call_id = header::<CallId>(request, "Call-ID")?;
         let mut route_set = record_route(response)?;
         route_set.reverse();
         let remote_target = match contact(response) {
@@ -192,10 +184,7 @@ impl Dialog {
                 .ok_or(DialogError::Header("Request-URI"))?,
             None => return Err(DialogError::Header("Contact")),
         };
-        let secure = request
-            .request_uri()
-            .and_then(Result::ok)
-            .is_some_and(|u| u.as_sip().is_some_and(|s| s.is_secure()));
+        let secure = is_secure_request(request);
         Ok(Self {
             id: DialogId {
                 call_id: ByteString::from(call_id.as_str()),
@@ -230,18 +219,10 @@ impl Dialog {
     /// # Errors
     /// [`DialogError::Header`] for a missing Call-ID, From, To, CSeq or Contact.
     pub fn uas(request: &Message, local_tag: &str, confirmed: bool) -> Result<Self, DialogError> {
-        let to = request
-            .typed::<To>()
-            .map_err(|_| DialogError::Header("To"))?;
-        let from = request
-            .typed::<From>()
-            .map_err(|_| DialogError::Header("From"))?;
-        let cseq = request
-            .typed::<CSeq>()
-            .map_err(|_| DialogError::Header("CSeq"))?;
-        let call_id = request
-            .typed::<CallId>()
-            .map_err(|_| DialogError::Header("Call-ID"))?;
+        let to = header::<To>(request, "To")?;
+        let from = header::<From>(request, "From")?;
+        let cseq = header::<CSeq>(request, "CSeq")?;
+        let call_id = header::<CallId>(request, "Call-ID")?;
         let remote_target = contact(request).ok_or(DialogError::Header("Contact"))?;
         let local = match to.tag() {
             Some(_) => to.0.clone(),
@@ -250,10 +231,7 @@ impl Dialog {
                     .map_err(|_| DialogError::Header("To"))?
             }
         };
-        let secure = request
-            .request_uri()
-            .and_then(Result::ok)
-            .is_some_and(|u| u.as_sip().is_some_and(|s| s.is_secure()));
+        let secure = is_secure_request(request);
         Ok(Self {
             id: DialogId {
                 call_id: ByteString::from(call_id.as_str()),
@@ -361,9 +339,7 @@ impl Dialog {
         if DialogId::of_incoming_request(req).as_ref() != Some(&self.id) {
             return Err(DialogError::WrongDialog);
         }
-        let cseq = req
-            .typed::<CSeq>()
-            .map_err(|_| DialogError::Header("CSeq"))?;
+        let cseq = header::<CSeq>(req, "CSeq")?;
         if matches!(cseq.method, Method::Ack | Method::Cancel) {
             return Ok(()); // same CSeq as the INVITE
         }
@@ -523,6 +499,19 @@ fn strip_for_request_uri(uri: &Uri) -> Result<Uri, DialogError> {
         }
     }
     Uri::parse(&s).map_err(|_| DialogError::Header("Route"))
+}
+
+/// Header `H` of `msg`, or [`DialogError::Header`] naming it.
+fn header<H: TypedHeader>(msg: &Message, name: &'static str) -> Result<H, DialogError> {
+    msg.typed::<H>().map_err(|_| DialogError::Header(name))
+}
+
+/// §12.1.1/§12.1.2: a dialog is secure when the request went to a `sips` URI.
+fn is_secure_request(request: &Message) -> bool {
+    request
+        .request_uri()
+        .and_then(Result::ok)
+        .is_some_and(|u| u.as_sip().is_some_and(|s| s.is_secure()))
 }
 
 /// Every Record-Route value, in message order.
