@@ -107,6 +107,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The layers above run their own sans-IO cores (a user agent, a proxy)
+//! over the same transports: [`Sockets`] binds UDP and TCP and hides the
+//! connection table behind one `recv` and one `send`, and [`Runner`] drives
+//! any [`Core`] (a [`sim::Host`] with events) over them, the way the
+//! simulated network drives it in tests.
+//!
 //! # Key types
 //!
 //! - [`TransactionLayer`]: the endpoint core; [`Event`] is what it reports,
@@ -139,8 +145,8 @@ mod transport;
 pub use config::TimerConfig;
 #[cfg(feature = "tokio")]
 pub use driver::{
-    ClientTransaction, ClientUpdate, Endpoint, EndpointBuilder, Incoming, Received,
-    ServerTransaction, Stats, TcpConfig,
+    ClientTransaction, ClientUpdate, Core, Endpoint, EndpointBuilder, Inbound, Incoming, Received,
+    Runner, ServerTransaction, Sockets, SocketsBuilder, Stats, Stopped, TcpConfig,
 };
 pub use error::{Error, SendError};
 pub use ids::IdGenerator;

@@ -105,6 +105,11 @@ pub trait Host {
     fn handle(&mut self, now: Instant, source: Source, data: Bytes);
     /// Fires what is due at `now`.
     fn handle_timeout(&mut self, now: Instant);
+    /// Learns that `target` could not be reached (a refused or timed-out
+    /// connection, no socket for its address family): the transactions
+    /// sending there fail over or end (RFC 3261 §18.4). The simulated
+    /// network never calls it; the tokio driver does.
+    fn handle_transport_error(&mut self, now: Instant, target: Target);
     /// The next message to put on the network.
     fn poll_transmit(&mut self) -> Option<Transmit>;
     /// When `handle_timeout` is next due.
@@ -145,6 +150,9 @@ impl Host for Node {
     }
     fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
+    }
+    fn handle_transport_error(&mut self, now: Instant, target: Target) {
+        self.layer.handle_transport_error(now, target);
     }
     fn poll_transmit(&mut self) -> Option<Transmit> {
         self.layer.poll_transmit()

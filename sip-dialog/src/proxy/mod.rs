@@ -568,6 +568,9 @@ impl<L: LocationService, S: CredentialStore> Host for Proxy<L, S> {
     fn handle_timeout(&mut self, now: Instant) {
         Self::handle_timeout(self, now);
     }
+    fn handle_transport_error(&mut self, now: Instant, target: Target) {
+        Self::handle_transport_error(self, now, target);
+    }
     fn poll_transmit(&mut self) -> Option<Transmit> {
         Self::poll_transmit(self)
     }

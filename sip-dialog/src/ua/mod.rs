@@ -547,6 +547,15 @@ impl UserAgent {
         self.process(now);
     }
 
+    /// Tells the UA that the transport could not reach `target` (a refused
+    /// connection, no socket for its address family): the transactions
+    /// sending there end with a transport error, reported like a timeout
+    /// (RFC 3261 §8.1.3.1: treated as a 503).
+    pub fn handle_transport_error(&mut self, now: Instant, target: Target) {
+        self.layer.handle_transport_error(now, target);
+        self.process(now);
+    }
+
     /// Fires what is due at `now`: the layer's timers and the UA's own.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
@@ -703,6 +712,9 @@ impl Host for UserAgent {
     }
     fn handle_timeout(&mut self, now: Instant) {
         Self::handle_timeout(self, now);
+    }
+    fn handle_transport_error(&mut self, now: Instant, target: Target) {
+        Self::handle_transport_error(self, now, target);
     }
     fn poll_transmit(&mut self) -> Option<Transmit> {
         Self::poll_transmit(self)

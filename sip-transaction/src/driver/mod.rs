@@ -22,8 +22,12 @@
 //! ```
 
 mod run;
+mod runner;
+mod sockets;
 mod tcp;
 
+pub use runner::{Core, Runner, Stopped};
+pub use sockets::{Inbound, Sockets, SocketsBuilder};
 pub use tcp::TcpConfig;
 
 use std::net::SocketAddr;
@@ -102,14 +106,13 @@ impl EndpointBuilder {
             tcp.push(l);
         }
         let locals = layer.listeners().to_vec();
+        let sockets = Sockets::new(udp, tcp, self.tcp_cfg, layer.config().max_message_size);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let driver = run::Driver::new(
             layer,
-            udp,
-            tcp,
-            self.tcp_cfg,
+            sockets,
             cmd_tx.downgrade(),
             cmd_rx,
             in_tx,

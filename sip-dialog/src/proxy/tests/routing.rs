@@ -255,6 +255,9 @@ impl Host for RedirectNode {
     fn handle_timeout(&mut self, now: Instant) {
         self.node.layer.handle_timeout(now);
     }
+    fn handle_transport_error(&mut self, now: Instant, target: sip_transaction::Target) {
+        self.node.layer.handle_transport_error(now, target);
+    }
     fn poll_transmit(&mut self) -> Option<sip_transaction::Transmit> {
         self.node.layer.poll_transmit()
     }

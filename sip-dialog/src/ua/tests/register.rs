@@ -88,6 +88,10 @@ impl Host for RegistrarNode {
         self.node.layer.handle_timeout(now);
         self.process(now);
     }
+    fn handle_transport_error(&mut self, now: Instant, target: sip_transaction::Target) {
+        self.node.layer.handle_transport_error(now, target);
+        self.process(now);
+    }
     fn poll_transmit(&mut self) -> Option<Transmit> {
         self.node.layer.poll_transmit()
     }

@@ -1,0 +1,326 @@
+//! The transports of a driver, apart from any core: UDP sockets, TCP
+//! listeners and connections, behind one receive queue and one send call.
+//!
+//! [`Endpoint`](super::Endpoint) runs a [`TransactionLayer`] over them;
+//! [`Runner`](super::Runner) runs any other sans-IO core that implements
+//! [`Host`](crate::sim::Host) (a user agent, a proxy) over them.
+//!
+//! [`TransactionLayer`]: crate::TransactionLayer
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{mpsc, watch};
+
+use super::tcp::{ConnEvent, Connections, TcpConfig};
+use crate::layer::Source;
+use crate::transport::{Target, Transmit, Transport};
+
+/// The default cap on one message: a UDP datagram cannot be larger.
+const DEFAULT_MAX_MESSAGE: usize = 65_535;
+
+/// What the transports deliver.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A datagram, or a message cut out of a stream.
+    Message(Source, Bytes),
+    /// An outgoing connection to this target could not be established:
+    /// the transactions sending there must fail over (RFC 3261 §18.4).
+    Unreachable(Target),
+}
+
+/// Which addresses to bind and the limits of the TCP transport.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SocketsBuilder {
+    udp: Vec<SocketAddr>,
+    tcp: Vec<SocketAddr>,
+    tcp_cfg: TcpConfig,
+    max_message: usize,
+}
+
+impl SocketsBuilder {
+    /// Listens for UDP on `addr` (port 0 picks a free port).
+    pub fn udp(mut self, addr: SocketAddr) -> Self {
+        self.udp.push(addr);
+        self
+    }
+
+    /// Listens for TCP on `addr` (port 0 picks a free port).
+    pub fn tcp(mut self, addr: SocketAddr) -> Self {
+        self.tcp.push(addr);
+        self
+    }
+
+    /// The TCP limits (idle timeout, connect timeout, connection cap).
+    pub fn tcp_config(mut self, cfg: TcpConfig) -> Self {
+        self.tcp_cfg = cfg;
+        self
+    }
+
+    /// The largest message accepted from a stream, and the receive buffer
+    /// of each UDP socket (default 65,535 bytes).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message = bytes;
+        self
+    }
+
+    /// Binds every address. Nothing is read until the sockets are used by
+    /// a driver ([`Sockets::recv`]).
+    pub async fn bind(self) -> io::Result<Sockets> {
+        let mut udp = Vec::new();
+        let mut listeners = Vec::new();
+        for addr in &self.udp {
+            let sock = UdpSocket::bind(addr).await?;
+            let local = sock.local_addr()?;
+            listeners.push((Transport::Udp, local));
+            udp.push(Arc::new(sock));
+        }
+        let mut tcp = Vec::new();
+        for addr in &self.tcp {
+            let l = TcpListener::bind(addr).await?;
+            listeners.push((Transport::Tcp, l.local_addr()?));
+            tcp.push(l);
+        }
+        Ok(Sockets::new(udp, tcp, self.tcp_cfg, self.max_message))
+    }
+}
+
+/// Bound UDP sockets and TCP listeners with their connection table.
+///
+/// Reading starts on the first [`recv`](Self::recv); dropping the value
+/// stops every reader task and closes every connection.
+pub struct Sockets {
+    /// Each UDP socket with its local address, read once at start: asking
+    /// the socket on every send costs a `getsockname` system call per
+    /// datagram.
+    udp: Vec<(Option<SocketAddr>, Arc<UdpSocket>)>,
+    tcp: Vec<TcpListener>,
+    listeners: Vec<(Transport, SocketAddr)>,
+    started: bool,
+    max_message: usize,
+    conns: Connections,
+    net_rx: mpsc::Receiver<(Source, Bytes)>,
+    net_tx: mpsc::Sender<(Source, Bytes)>,
+    conn_rx: mpsc::UnboundedReceiver<ConnEvent>,
+    /// Dropped with the value, which ends the reader and connection tasks.
+    _stop: watch::Sender<bool>,
+    stop_rx: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Sockets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sockets")
+            .field("listeners", &self.listeners)
+            .field("connections", &self.conns.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sockets {
+    /// A builder with no addresses, the default [`TcpConfig`] and a 65,535
+    /// byte message cap.
+    pub fn builder() -> SocketsBuilder {
+        SocketsBuilder {
+            udp: Vec::new(),
+            tcp: Vec::new(),
+            tcp_cfg: TcpConfig::default(),
+            max_message: DEFAULT_MAX_MESSAGE,
+        }
+    }
+
+    pub(super) fn new(
+        udp: Vec<Arc<UdpSocket>>,
+        tcp: Vec<TcpListener>,
+        tcp_cfg: TcpConfig,
+        max_message: usize,
+    ) -> Self {
+        let (net_tx, net_rx) = mpsc::channel(4096);
+        let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+        let (stop, stop_rx) = watch::channel(false);
+        let udp: Vec<_> = udp.into_iter().map(|s| (s.local_addr().ok(), s)).collect();
+        let tcp_locals: Vec<SocketAddr> = tcp.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let listeners = udp
+            .iter()
+            .filter_map(|(a, _)| a.map(|a| (Transport::Udp, a)))
+            .chain(tcp_locals.iter().map(|a| (Transport::Tcp, *a)))
+            .collect();
+        let conns = Connections::new(
+            tcp_cfg,
+            max_message,
+            net_tx.clone(),
+            conn_tx,
+            stop_rx.clone(),
+            tcp_locals,
+        );
+        Self {
+            udp,
+            tcp,
+            listeners,
+            started: false,
+            max_message,
+            conns,
+            net_rx,
+            net_tx,
+            conn_rx,
+            _stop: stop,
+            stop_rx,
+        }
+    }
+
+    /// The bound addresses, with the ports the system picked for port 0.
+    /// A core's transaction layer needs them as its listeners
+    /// ([`TransactionLayer::add_listener`](crate::TransactionLayer::add_listener)).
+    pub fn listeners(&self) -> &[(Transport, SocketAddr)] {
+        &self.listeners
+    }
+
+    /// The number of open TCP connections, accepted and outgoing.
+    pub fn connections(&self) -> usize {
+        self.conns.len()
+    }
+
+    fn start(&mut self) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        for (_, sock) in &self.udp {
+            spawn_udp_reader(
+                sock.clone(),
+                self.net_tx.clone(),
+                self.stop_rx.clone(),
+                self.max_message,
+            );
+        }
+        for l in std::mem::take(&mut self.tcp) {
+            self.conns.listen(l);
+        }
+    }
+
+    /// The next message or connection failure. Connection bookkeeping
+    /// (accepts, closes) happens in here. `None` only if every reader is
+    /// gone, which does not happen while the value lives.
+    pub async fn recv(&mut self) -> Option<Inbound> {
+        self.start();
+        loop {
+            tokio::select! {
+                m = self.net_rx.recv() => return m.map(|(s, d)| Inbound::Message(s, d)),
+                Some(ev) = self.conn_rx.recv() => {
+                    if let Some(failed) = self.connection(ev) {
+                        return Some(Inbound::Unreachable(failed));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A message already queued, without waiting: for handling a burst in
+    /// one wake-up.
+    pub fn try_recv(&mut self) -> Option<Inbound> {
+        while let Ok(ev) = self.conn_rx.try_recv() {
+            if let Some(failed) = self.connection(ev) {
+                return Some(Inbound::Unreachable(failed));
+            }
+        }
+        self.net_rx
+            .try_recv()
+            .ok()
+            .map(|(s, d)| Inbound::Message(s, d))
+    }
+
+    fn connection(&mut self, ev: ConnEvent) -> Option<Target> {
+        match ev {
+            ConnEvent::Accepted { id, remote, writer } => {
+                self.conns.accepted(id, remote, writer);
+                None
+            }
+            ConnEvent::Closed { id, remote, failed } => {
+                self.conns.closed(id, remote);
+                failed.then(|| Target::tcp(remote))
+            }
+        }
+    }
+
+    /// Puts one message on the wire: a datagram from the UDP socket bound
+    /// to `t.local` (else the first of the right address family), or bytes
+    /// on the connection to the target, opened if there is none. An error
+    /// means the message did not go and the core must hear of it as a
+    /// transport error for `t.target`.
+    pub async fn send(&mut self, t: &Transmit) -> io::Result<()> {
+        self.start();
+        match t.target.transport {
+            Transport::Udp => {
+                let Some(s) = self.udp_socket(t.local, t.target.addr) else {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AddrNotAvailable,
+                        "no UDP socket of the target's address family",
+                    ));
+                };
+                match s.try_send_to(&t.payload, t.target.addr) {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        s.send_to(&t.payload, t.target.addr).await.map(|_| ())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Transport::Tcp => {
+                if self.conns.send(t.target.addr, t.payload.clone()) {
+                    Ok(())
+                } else {
+                    Err(io::Error::other("TCP connection limit reached"))
+                }
+            }
+        }
+    }
+
+    fn udp_socket(&self, local: Option<SocketAddr>, to: SocketAddr) -> Option<&Arc<UdpSocket>> {
+        let by_local = local.and_then(|l| self.udp.iter().find(|(a, _)| *a == Some(l)));
+        by_local
+            .or_else(|| {
+                self.udp
+                    .iter()
+                    .find(|(a, _)| a.is_some_and(|a| a.is_ipv4() == to.is_ipv4()))
+            })
+            .map(|(_, s)| s)
+    }
+}
+
+/// Reads datagrams from one UDP socket into the core's queue. The one copy
+/// of the receive path is here, out of the reused buffer.
+fn spawn_udp_reader(
+    sock: Arc<UdpSocket>,
+    net_tx: mpsc::Sender<(Source, Bytes)>,
+    mut stop: watch::Receiver<bool>,
+    max: usize,
+) {
+    tokio::spawn(async move {
+        let Ok(local) = sock.local_addr() else { return };
+        let mut buf = vec![0u8; max.clamp(1500, 65_535)];
+        loop {
+            let r = tokio::select! {
+                r = sock.recv_from(&mut buf) => r,
+                _ = stop.changed() => return,
+            };
+            // Linux reports an earlier send's ICMP error on the next
+            // receive; it names no transaction, so it is skipped.
+            let Ok((n, remote)) = r else { continue };
+            let source = Source {
+                transport: Transport::Udp,
+                remote,
+                local,
+            };
+            if net_tx
+                .send((source, Bytes::copy_from_slice(&buf[..n])))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+}
