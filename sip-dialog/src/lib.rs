@@ -5,6 +5,8 @@
 
 mod auth;
 mod dialog;
+#[cfg(feature = "tokio")]
+pub mod driver;
 mod proxy;
 mod redirect;
 mod registrar;
