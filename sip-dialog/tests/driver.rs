@@ -218,7 +218,7 @@ async fn register_call_options_and_hang_up_through_our_proxy_on_loopback() {
 
     let stats = proxy.with(|p, _| p.stats()).await.unwrap();
     assert!(stats.local_responses >= 2, "{stats:?}"); // at least the two 401s
-    // INVITE, OPTIONS and BYE went through; 180, 200, 200 and 200 came back.
+                                                      // INVITE, OPTIONS and BYE went through; 180, 200, 200 and 200 came back.
     assert!(stats.branches >= 3, "{stats:?}");
     assert!(stats.responses_forwarded >= 4, "{stats:?}");
     for r in [alice, bob] {

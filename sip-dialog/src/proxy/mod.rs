@@ -508,7 +508,12 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
                 .sent_by_host
                 .as_deref()
                 .is_some_and(|h| h.eq_ignore_ascii_case(host));
-        host_ok && port.is_none_or(|p| listeners.iter().any(|(_, a)| a.port() == p))
+        host_ok && port.is_none_or(|p| self.listens_on_port(p))
+    }
+
+    /// Whether one of the proxy's listeners has port `port`.
+    fn listens_on_port(&self, port: u16) -> bool {
+        self.layer.listeners().iter().any(|(_, a)| a.port() == port)
     }
 
     /// Sends a response of ours on server transaction `tx`.

@@ -132,8 +132,12 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
     fn classify(&self, req: &Message) -> Result<(Uri, bool, bool), u16> {
         let ruri = req.request_uri().and_then(Result::ok).ok_or(400u16)?;
         let sip = ruri.as_sip().ok_or(416u16)?;
-        let responsible =
-            sip.maddr().is_none() && (self.is_us(sip) || self.is_responsible_for_host(sip.host()));
+        // A URI of one of our domains with a port we do not listen on names
+        // another server in that domain (`sip:bob@127.0.0.1:5092` when we
+        // are 127.0.0.1:5060 and serve "127.0.0.1"), not a user of ours.
+        let our_port = sip.port().is_none_or(|p| self.listens_on_port(p));
+        let responsible = sip.maddr().is_none()
+            && (self.is_us(sip) || (our_port && self.is_responsible_for_host(sip.host())));
         let has_route = req.has_header(&HeaderName::Route);
         Ok((ruri, responsible, has_route))
     }

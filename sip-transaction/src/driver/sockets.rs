@@ -38,6 +38,7 @@ pub enum Inbound {
 pub struct SocketsBuilder {
     udp: Vec<SocketAddr>,
     tcp: Vec<SocketAddr>,
+    both: Vec<SocketAddr>,
     tcp_cfg: TcpConfig,
     max_message: usize,
 }
@@ -52,6 +53,14 @@ impl SocketsBuilder {
     /// Listens for TCP on `addr` (port 0 picks a free port).
     pub fn tcp(mut self, addr: SocketAddr) -> Self {
         self.tcp.push(addr);
+        self
+    }
+
+    /// Listens for UDP and TCP on `addr`, on the same port: with port 0,
+    /// the port the system picks for UDP is taken for TCP too (what a SIP
+    /// server announces as its one address, RFC 3261 §18).
+    pub fn udp_and_tcp(mut self, addr: SocketAddr) -> Self {
+        self.both.push(addr);
         self
     }
 
@@ -72,18 +81,17 @@ impl SocketsBuilder {
     /// a driver ([`Sockets::recv`]).
     pub async fn bind(self) -> io::Result<Sockets> {
         let mut udp = Vec::new();
-        let mut listeners = Vec::new();
         for addr in &self.udp {
-            let sock = UdpSocket::bind(addr).await?;
-            let local = sock.local_addr()?;
-            listeners.push((Transport::Udp, local));
-            udp.push(Arc::new(sock));
+            udp.push(Arc::new(UdpSocket::bind(addr).await?));
         }
         let mut tcp = Vec::new();
         for addr in &self.tcp {
-            let l = TcpListener::bind(addr).await?;
-            listeners.push((Transport::Tcp, l.local_addr()?));
-            tcp.push(l);
+            tcp.push(TcpListener::bind(addr).await?);
+        }
+        for addr in &self.both {
+            let (u, t) = bind_pair(*addr).await?;
+            udp.push(Arc::new(u));
+            tcp.push(t);
         }
         Ok(Sockets::new(udp, tcp, self.tcp_cfg, self.max_message))
     }
@@ -127,6 +135,7 @@ impl Sockets {
         SocketsBuilder {
             udp: Vec::new(),
             tcp: Vec::new(),
+            both: Vec::new(),
             tcp_cfg: TcpConfig::default(),
             max_message: DEFAULT_MAX_MESSAGE,
         }
@@ -287,6 +296,25 @@ impl Sockets {
                     .find(|(a, _)| a.is_some_and(|a| a.is_ipv4() == to.is_ipv4()))
             })
             .map(|(_, s)| s)
+    }
+}
+
+/// A UDP socket and a TCP listener on one port. With port 0 the TCP port
+/// may be taken by someone else between the two binds; a few fresh tries
+/// get past that.
+async fn bind_pair(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
+    let mut tries = 0;
+    loop {
+        let udp = UdpSocket::bind(addr).await?;
+        let mut at = addr;
+        at.set_port(udp.local_addr()?.port());
+        match TcpListener::bind(at).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if addr.port() == 0 && e.kind() == io::ErrorKind::AddrInUse && tries < 8 => {
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
