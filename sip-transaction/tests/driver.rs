@@ -240,6 +240,53 @@ async fn tcp_caps_hold_against_greedy_peers() {
     assert_eq!(r.status(), Some(200));
 }
 
+/// A peer that trickles a message one byte at a time is never idle, but
+/// the message must be complete within `message_timeout` (slowloris); a
+/// peer that streams whole messages is not cut off by it.
+#[tokio::test]
+async fn tcp_trickling_peer_is_cut_off_at_the_message_timeout() {
+    let cfg = TcpConfig {
+        idle_timeout: Duration::from_secs(30),
+        message_timeout: Duration::from_millis(600),
+        ..TcpConfig::default()
+    };
+    let (server, inc) = bind("127.0.0.1", cfg, LayerConfig::default()).await;
+    let _served = serve(inc);
+    let addr = server.local_addr(Transport::Tcp).unwrap();
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    let head = b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP host;branch=z9hG4bKtrickle\r\n";
+    let started = tokio::time::Instant::now();
+    let mut closed = false;
+    for b in head.iter().cycle().take(200) {
+        if slow.write_all(&[*b]).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut buf = [0u8; 1];
+        if let Ok(r) = tokio::time::timeout(Duration::from_millis(1), slow.read(&mut buf)).await {
+            assert!(matches!(r, Ok(0) | Err(_)), "no answer to half a message");
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the trickling peer was cut off");
+    // Well before the 30 s idle timeout, and not before the message timeout.
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(600), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
+    // A peer sending whole requests, one every 200 ms for longer than the
+    // message timeout, keeps its connection and gets every answer.
+    let (client, _ci) = bind("127.0.0.1", TcpConfig::default(), LayerConfig::default()).await;
+    for _ in 0..6 {
+        let r = options_roundtrip(&client, Target::tcp(addr)).await;
+        assert_eq!(r.status(), Some(200));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(client.stats().await.unwrap().connections, 1);
+}
+
 /// A malformed datagram gets a 400 and the server keeps serving.
 #[tokio::test]
 async fn malformed_udp_gets_400_and_service_continues() {

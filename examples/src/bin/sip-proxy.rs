@@ -6,7 +6,8 @@
 //! sip-proxy [--config FILE] [--listen ADDR]... [--domain NAME]...
 //!           [--user NAME:PASSWORD]... [--realm REALM] [--challenge-calls]
 //!           [--no-record-route] [--route DOMAIN=TARGET]... [--pidfile PATH]
-//!           [--stats SECS] [--log FILTER] [--threads N]
+//!           [--stats SECS] [--log FILTER] [--threads N] [--tcp-idle SECS]
+//!           [--tcp-message-timeout SECS] [--max-connections N]
 //! ```
 //!
 //! It answers REGISTERs for its domains (and for its own addresses, like
@@ -41,7 +42,7 @@ use clap::Parser;
 use sip_dialog::{driver, ProxyHooks, RequestAction, RequestInfo};
 use sip_examples::server::ServerConfig;
 use sip_message::Message;
-use sip_transaction::{IdGenerator, LayerConfig, Runner, Sockets, Target};
+use sip_transaction::{IdGenerator, LayerConfig, Runner, Sockets, Target, TcpConfig};
 use tracing::{debug, error, info};
 
 /// A SIP registrar and stateful proxy.
@@ -74,6 +75,16 @@ struct Args {
     /// DOMAIN=tcp:IP:PORT (repeatable).
     #[arg(long = "route")]
     routes: Vec<String>,
+    /// Close a TCP connection on which nothing moved for SECS seconds.
+    #[arg(long, default_value_t = 120)]
+    tcp_idle: u64,
+    /// Close a TCP connection whose message takes longer than SECS
+    /// seconds to arrive after its first byte (slow peers).
+    #[arg(long, default_value_t = 30)]
+    tcp_message_timeout: u64,
+    /// The most TCP connections open at once.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
     /// Write the process id here once bound; removed on exit.
     #[arg(long)]
     pidfile: Option<PathBuf>,
@@ -146,7 +157,13 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
 }
 
 async fn serve(cfg: ServerConfig, args: Args) -> ExitCode {
-    let mut builder = Sockets::builder();
+    let tcp = TcpConfig {
+        idle_timeout: Duration::from_secs(args.tcp_idle),
+        message_timeout: Duration::from_secs(args.tcp_message_timeout),
+        max_connections: args.max_connections,
+        ..TcpConfig::default()
+    };
+    let mut builder = Sockets::builder().tcp_config(tcp);
     for a in cfg.listen_addrs() {
         builder = builder.udp_and_tcp(a);
     }

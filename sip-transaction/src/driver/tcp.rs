@@ -41,6 +41,11 @@ pub struct TcpConfig {
     /// The most connections open at once, accepted and outgoing together
     /// (default 1024). Connections accepted beyond it are closed at once.
     pub max_connections: usize,
+    /// How long a message may take to arrive once its first byte did
+    /// (default 30 s). A peer trickling a message byte by byte keeps the
+    /// connection from being idle, but not past this: the connection
+    /// closes (slowloris).
+    pub message_timeout: Duration,
 }
 
 impl Default for TcpConfig {
@@ -49,6 +54,7 @@ impl Default for TcpConfig {
             idle_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(5),
             max_connections: 1024,
+            message_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -312,17 +318,35 @@ impl ConnTask {
         let mut buf = BytesMut::with_capacity(8 * 1024);
         let idle = tokio::time::sleep(self.cfg.idle_timeout);
         tokio::pin!(idle);
+        // When the partial message at the front of `buf` must be complete.
+        let mut partial_until: Option<tokio::time::Instant> = None;
         loop {
+            let partial = async {
+                match partial_until {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 r = rd.read_buf(&mut buf) => {
                     if r? == 0 {
                         return Ok(());
                     }
                     idle.as_mut().reset(clock() + self.cfg.idle_timeout);
+                    let before = buf.len();
                     if !self.deliver(&mut buf, &mut wr).await? {
                         return Ok(());
                     }
+                    // A message that completed restarts the clock for the
+                    // next one; bytes that completed nothing do not.
+                    let progressed = buf.len() < before;
+                    partial_until = match (buf.is_empty(), partial_until) {
+                        (true, _) => None,
+                        (false, Some(at)) if !progressed => Some(at),
+                        (false, _) => Some(clock() + self.cfg.message_timeout),
+                    };
                 }
+                _ = partial => return Ok(()),
                 m = rx.recv() => match m {
                     Some(bytes) => {
                         wr.write_all(&bytes).await?;
