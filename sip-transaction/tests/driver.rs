@@ -254,7 +254,8 @@ async fn tcp_trickling_peer_is_cut_off_at_the_message_timeout() {
     let _served = serve(inc);
     let addr = server.local_addr(Transport::Tcp).unwrap();
     let mut slow = TcpStream::connect(addr).await.unwrap();
-    let head = b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP host;branch=z9hG4bKtrickle\r\n";
+    let head =
+        b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP host;branch=z9hG4bKtrickle\r\n";
     let started = tokio::time::Instant::now();
     let mut closed = false;
     for b in head.iter().cycle().take(200) {

@@ -245,8 +245,9 @@ impl<S: sip_dialog::CredentialStore> Stats for sip_dialog::Proxy<sip_dialog::Mem
         let s = self.stats();
         let bindings = self.registrar().map_or(0, |r| r.location().len());
         format!(
-            "requests={} branches={} responses_forwarded={} local_responses={} loops={} cancels={} contexts={} transactions={} bindings={}",
+            "requests={} stateless={} branches={} responses_forwarded={} local_responses={} loops={} cancels={} contexts={} transactions={} bindings={}",
             s.requests,
+            s.stateless,
             s.branches,
             s.responses_forwarded,
             s.local_responses,
