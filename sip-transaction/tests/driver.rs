@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use sip_message::{HeaderName, Message, Method, Uri};
 use sip_transaction::{
-    ClientUpdate, Endpoint, Error, Incoming, LayerConfig, Received, Target, TcpConfig, TimerConfig,
-    Transport,
+    ClientUpdate, Endpoint, Error, Incoming, LayerConfig, Received, Sockets, Target, TcpConfig,
+    TimerConfig, Transport,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
@@ -286,6 +286,34 @@ async fn tcp_trickling_peer_is_cut_off_at_the_message_timeout() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(client.stats().await.unwrap().connections, 1);
+}
+
+/// `recv_buffer` sets SO_RCVBUF on every UDP socket before it is bound
+/// (Linux reports twice the size asked for, up to `net.core.rmem_max`).
+#[tokio::test]
+async fn udp_receive_buffer_is_the_one_asked_for() {
+    let small = Sockets::builder()
+        .udp("127.0.0.1:0".parse().unwrap())
+        .recv_buffer(64 * 1024)
+        .bind()
+        .await
+        .unwrap();
+    let big = Sockets::builder()
+        .udp_and_tcp("127.0.0.1:0".parse().unwrap())
+        .recv_buffer(128 * 1024)
+        .bind()
+        .await
+        .unwrap();
+    let s = small.udp_recv_buffers();
+    let b = big.udp_recv_buffers();
+    assert_eq!(s.len(), 1);
+    assert_eq!(b.len(), 1);
+    assert!(s[0].1 >= 64 * 1024, "{s:?}");
+    assert!(b[0].1 > s[0].1, "{b:?} vs {s:?}");
+    // One port for both transports.
+    let l = big.listeners();
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[0].1, l[1].1);
 }
 
 /// A malformed datagram gets a 400 and the server keeps serving.

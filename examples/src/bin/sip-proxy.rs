@@ -8,6 +8,7 @@
 //!           [--no-record-route] [--route DOMAIN=TARGET]... [--pidfile PATH]
 //!           [--stats SECS] [--log FILTER] [--threads N] [--tcp-idle SECS]
 //!           [--tcp-message-timeout SECS] [--max-connections N]
+//!           [--recv-buffer BYTES]
 //! ```
 //!
 //! It answers REGISTERs for its domains (and for its own addresses, like
@@ -85,6 +86,10 @@ struct Args {
     /// The most TCP connections open at once.
     #[arg(long, default_value_t = 1024)]
     max_connections: usize,
+    /// The receive buffer of each UDP socket, in bytes (the kernel caps it
+    /// at net.core.rmem_max). A burst larger than it is dropped.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    recv_buffer: usize,
     /// Write the process id here once bound; removed on exit.
     #[arg(long)]
     pidfile: Option<PathBuf>,
@@ -163,7 +168,9 @@ async fn serve(cfg: ServerConfig, args: Args) -> ExitCode {
         max_connections: args.max_connections,
         ..TcpConfig::default()
     };
-    let mut builder = Sockets::builder().tcp_config(tcp);
+    let mut builder = Sockets::builder()
+        .tcp_config(tcp)
+        .recv_buffer(args.recv_buffer);
     for a in cfg.listen_addrs() {
         builder = builder.udp_and_tcp(a);
     }
@@ -175,6 +182,9 @@ async fn serve(cfg: ServerConfig, args: Args) -> ExitCode {
         }
     };
     let bound = sockets.listeners().to_vec();
+    for (addr, size) in sockets.udp_recv_buffers() {
+        debug!(%addr, bytes = size, "UDP receive buffer");
+    }
     let layer = driver::layer_on(&sockets, LayerConfig::default(), IdGenerator::default());
     let mut proxy = match cfg.build(layer, &bound) {
         Ok(p) => p,

@@ -43,7 +43,7 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
         }
         // §16.3: "If any of these checks fail, the element MUST behave as a
         // user agent server (see Section 8.2) and respond with an error code."
-        let (user, loop_key) = match self.validate(now, &request) {
+        let user = match self.validate(now, &request) {
             Ok(v) => v,
             Err(refusal) => return self.respond(now, id, &request, refusal),
         };
@@ -119,7 +119,7 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
             user,
             responsible,
             in_dialog,
-            loop_key,
+            loop_key: self.cfg.loop_detection.then(|| loop_key(&request)),
         };
         self.start_context(now, id, request, source, routed, dests);
     }
@@ -142,13 +142,9 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
         Ok((ruri, responsible, has_route))
     }
 
-    /// §16.3 steps 2-6. Returns the authenticated user and the
-    /// loop-detection hash, or the answer to send.
-    fn validate(
-        &mut self,
-        now: Instant,
-        req: &Message,
-    ) -> Result<(Option<String>, Option<[u8; 16]>), Refusal> {
+    /// §16.3 steps 2-6. Returns the authenticated user, or the answer to
+    /// send.
+    fn validate(&mut self, now: Instant, req: &Message) -> Result<Option<String>, Refusal> {
         let status = |code| Refusal::Status(code, Vec::new());
         // Step 1 ("Reasonable Syntax") was the layer's: it answered 400 to
         // what fails `Message::validate`.
@@ -180,12 +176,14 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
         // sent-by value that equals a value placed into previous requests
         // by the proxy, the request has been forwarded by this element
         // before. ... If the parameters match, the request has looped."
-        let loop_key = self.cfg.loop_detection.then(|| loop_key(req));
-        if let Some(key) = loop_key {
+        // The hash is only needed when the request passed here before;
+        // a request that is forwarded gets its key when its context is
+        // created.
+        if self.cfg.loop_detection && !self.loops.is_empty() {
             let ours = req
                 .typed_all::<Via>()
                 .any(|v| v.is_ok_and(|v| self.sent_by_is_us(&v)));
-            if ours && self.loops.contains_key(&key) {
+            if ours && self.loops.contains_key(&loop_key(req)) {
                 self.stats.loops += 1;
                 // "If a loop is detected, the element MAY return a 482 (Loop
                 // Detected) response."
@@ -214,8 +212,7 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
         }
         // Step 6: "If an element requires credentials before forwarding a
         // request, the request MUST be inspected as described in Section 22.3."
-        let user = self.authenticate(now, req)?;
-        Ok((user, loop_key))
+        self.authenticate(now, req)
     }
 
     /// §22.3 for the requests our policy challenges (see

@@ -34,7 +34,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use sip_message::{Message, SipUri};
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -52,6 +52,7 @@ pub struct EndpointBuilder {
     udp: Vec<SocketAddr>,
     tcp: Vec<SocketAddr>,
     ids: Option<IdGenerator>,
+    recv_buffer: Option<usize>,
 }
 
 impl EndpointBuilder {
@@ -73,7 +74,14 @@ impl EndpointBuilder {
         self
     }
 
-    /// The TCP limits.
+    /// The receive buffer of each UDP socket (`SO_RCVBUF`), in bytes; see
+    /// [`SocketsBuilder::recv_buffer`].
+    pub fn recv_buffer(mut self, bytes: usize) -> Self {
+        self.recv_buffer = Some(bytes);
+        self
+    }
+
+    /// The TCP limits (idle timeout, connect timeout, connection cap).
     pub fn tcp_config(mut self, cfg: TcpConfig) -> Self {
         self.tcp_cfg = cfg;
         self
@@ -94,7 +102,7 @@ impl EndpointBuilder {
         let mut layer = TransactionLayer::new(self.cfg, self.ids.unwrap_or_default());
         let mut udp = Vec::new();
         for addr in &self.udp {
-            let sock = UdpSocket::bind(addr).await?;
+            let sock = sockets::bind_udp(*addr, self.recv_buffer)?;
             let local = sock.local_addr()?;
             layer.add_listener(Transport::Udp, local);
             udp.push(Arc::new(sock));

@@ -41,6 +41,7 @@ pub struct SocketsBuilder {
     both: Vec<SocketAddr>,
     tcp_cfg: TcpConfig,
     max_message: usize,
+    recv_buffer: Option<usize>,
 }
 
 impl SocketsBuilder {
@@ -77,19 +78,29 @@ impl SocketsBuilder {
         self
     }
 
+    /// The receive buffer of each UDP socket (`SO_RCVBUF`), in bytes. The
+    /// kernel default (`net.core.rmem_default`, often 208 KiB) holds only
+    /// a few hundred datagrams: a server under a burst drops the rest and
+    /// its clients wait out a retransmission timer. Linux caps the value
+    /// at `net.core.rmem_max`. Unset: the kernel default.
+    pub fn recv_buffer(mut self, bytes: usize) -> Self {
+        self.recv_buffer = Some(bytes);
+        self
+    }
+
     /// Binds every address. Nothing is read until the sockets are used by
     /// a driver ([`Sockets::recv`]).
     pub async fn bind(self) -> io::Result<Sockets> {
         let mut udp = Vec::new();
         for addr in &self.udp {
-            udp.push(Arc::new(UdpSocket::bind(addr).await?));
+            udp.push(Arc::new(bind_udp(*addr, self.recv_buffer)?));
         }
         let mut tcp = Vec::new();
         for addr in &self.tcp {
             tcp.push(TcpListener::bind(addr).await?);
         }
         for addr in &self.both {
-            let (u, t) = bind_pair(*addr).await?;
+            let (u, t) = bind_pair(*addr, self.recv_buffer).await?;
             udp.push(Arc::new(u));
             tcp.push(t);
         }
@@ -138,6 +149,7 @@ impl Sockets {
             both: Vec::new(),
             tcp_cfg: TcpConfig::default(),
             max_message: DEFAULT_MAX_MESSAGE,
+            recv_buffer: None,
         }
     }
 
@@ -185,6 +197,19 @@ impl Sockets {
     /// ([`TransactionLayer::add_listener`](crate::TransactionLayer::add_listener)).
     pub fn listeners(&self) -> &[(Transport, SocketAddr)] {
         &self.listeners
+    }
+
+    /// The receive buffer each UDP socket got, in bytes, as the kernel
+    /// reports it (Linux doubles what was asked, for its bookkeeping, and
+    /// caps it at `net.core.rmem_max`).
+    pub fn udp_recv_buffers(&self) -> Vec<(SocketAddr, usize)> {
+        self.udp
+            .iter()
+            .filter_map(|(a, s)| {
+                let size = socket2::SockRef::from(s.as_ref()).recv_buffer_size().ok()?;
+                Some(((*a)?, size))
+            })
+            .collect()
     }
 
     /// The number of open TCP connections, accepted and outgoing.
@@ -302,10 +327,13 @@ impl Sockets {
 /// A UDP socket and a TCP listener on one port. With port 0 the TCP port
 /// may be taken by someone else between the two binds; a few fresh tries
 /// get past that.
-async fn bind_pair(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
+async fn bind_pair(
+    addr: SocketAddr,
+    recv_buffer: Option<usize>,
+) -> io::Result<(UdpSocket, TcpListener)> {
     let mut tries = 0;
     loop {
-        let udp = UdpSocket::bind(addr).await?;
+        let udp = bind_udp(addr, recv_buffer)?;
         let mut at = addr;
         at.set_port(udp.local_addr()?.port());
         match TcpListener::bind(at).await {
@@ -316,6 +344,19 @@ async fn bind_pair(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A UDP socket on `addr` with the receive buffer asked for (through
+/// socket2: the option must be set before tokio takes the socket over).
+pub(super) fn bind_udp(addr: SocketAddr, recv_buffer: Option<usize>) -> io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if let Some(bytes) = recv_buffer {
+        sock.set_recv_buffer_size(bytes)?;
+    }
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    UdpSocket::from_std(sock.into())
 }
 
 /// Reads datagrams from one UDP socket into the core's queue. The one copy
