@@ -433,10 +433,7 @@ fn sipp_through_our_proxy(transport: &str, calls: u32) {
     println!("proxy {line}");
     // REGISTER, and per call INVITE and BYE statefully and the ACK for
     // the 2xx statelessly (RFC 3261 §16.11: it is a request of its own).
-    assert!(
-        counter(&line, "requests") >= 1 + 2 * u64::from(calls),
-        "{line}"
-    );
+    assert!(counter(&line, "requests") > 2 * u64::from(calls), "{line}");
     assert!(counter(&line, "stateless") >= u64::from(calls), "{line}");
     // 180, 200 (INVITE) and 200 (BYE) per call.
     assert!(

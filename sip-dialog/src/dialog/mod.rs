@@ -392,6 +392,15 @@ impl Dialog {
     /// # Errors
     /// [`DialogError::Header`] if the route set holds an unusable URI.
     pub fn request(&mut self, method: Method) -> Result<InDialogRequest, DialogError> {
+        let seq = self.next_local_seq();
+        self.build(method, seq)
+    }
+
+    /// Takes the next local sequence number, for a request built another
+    /// way: the resubmission of a challenged request (§22.2: "the client
+    /// SHOULD re-originate the request ... with the CSeq incremented",
+    /// and inside a dialog only the dialog knows the next number).
+    pub fn next_local_seq(&mut self) -> u32 {
         let seq = match self.local_seq {
             Some(n) => n.wrapping_add(1),
             // §12.2.1.1: an empty local sequence number takes a fresh
@@ -399,7 +408,7 @@ impl Dialog {
             None => 1,
         };
         self.local_seq = Some(seq);
-        self.build(method, seq)
+        seq
     }
 
     /// The ACK for a 2xx to the INVITE with CSeq number `invite_seq`

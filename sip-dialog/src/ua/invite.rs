@@ -291,12 +291,13 @@ impl UserAgent {
             let seq = d.local_seq().unwrap_or(1);
             let target = self.hop_target(&r.next_hop)?;
             let msg = self.finish(r.builder, true, body.as_ref())?;
-            let tx = self.layer.send_request(now, msg, target)?;
+            let tx = self.layer.send_request(now, msg.clone(), target)?;
             self.txs.insert(tx, Purpose::Reinvite(call));
             c.our_reinvite = Some(OurReinvite {
                 body: body.clone(),
                 tx: Some(tx),
                 seq,
+                sent: Some(msg),
             });
             c.local_body = body;
             Ok(())
@@ -569,6 +570,7 @@ impl UserAgent {
                     });
                 }
             }
+            401 | 407 if self.reinvite_authorized(now, &mut c, call, &resp) => {}
             491 => {
                 // §14.1: "If the UAC ... is the owner of the Call-ID ... T has a
                 // randomly chosen value between 2.1 and 4 seconds in units of 10
@@ -844,10 +846,68 @@ impl UserAgent {
         let r = dialog.request(Method::Bye)?;
         let target = self.hop_target(&r.next_hop)?;
         let bye = self.finish(r.builder, false, None)?;
-        let tx = self.layer.send_request(now, bye, target)?;
-        self.txs.insert(tx, Purpose::Bye);
+        let tx = self.layer.send_request(now, bye.clone(), target)?;
+        self.txs.insert(tx, Purpose::Bye { authorized: false });
+        self.byes.insert(tx, bye);
         dialog.terminate();
         Ok(())
+    }
+
+    /// §22.2 inside a dialog: re-sends our challenged re-INVITE with
+    /// credentials and the dialog's next CSeq. `false` when it cannot be
+    /// answered (no credential, the same challenge again, a wrong
+    /// password), and the re-INVITE fails.
+    fn reinvite_authorized(
+        &mut self,
+        now: Instant,
+        c: &mut Call,
+        call: CallHandle,
+        resp: &Message,
+    ) -> bool {
+        let Some(our) = c.our_reinvite.as_mut() else {
+            return false;
+        };
+        let (Some(sent), Some(old_tx)) = (our.sent.as_ref(), our.tx) else {
+            return false;
+        };
+        let Ok(mut retry) = self.auth.authorize_challenge(sent, resp) else {
+            return false;
+        };
+        let (Some(d), Some(target)) = (c.dialog.as_mut(), self.layer.target(old_tx)) else {
+            return false;
+        };
+        let seq = d.next_local_seq();
+        retry.set_typed(&sip_message::CSeq::new(seq, Method::Invite));
+        retry.remove_header(&sip_message::HeaderName::Via);
+        let Ok(tx) = self.layer.send_request(now, retry.clone(), target) else {
+            return false;
+        };
+        self.txs.insert(tx, Purpose::Reinvite(call));
+        our.tx = Some(tx);
+        our.seq = seq;
+        our.sent = Some(retry);
+        true
+    }
+
+    /// §22.2 for a BYE: resent once with credentials and the next CSeq
+    /// (nothing else is sent in the dialog after a BYE, so that is the
+    /// dialog's next number too).
+    pub(super) fn bye_authorized(&mut self, now: Instant, tx: TxId, resp: &Message) -> bool {
+        let Some(sent) = self.byes.get(&tx) else {
+            return false;
+        };
+        let Ok(retry) = self.auth.authorize_retry(sent, resp) else {
+            return false;
+        };
+        let Some(target) = self.layer.target(tx) else {
+            return false;
+        };
+        let Ok(new_tx) = self.layer.send_request(now, retry.clone(), target) else {
+            return false;
+        };
+        self.txs.insert(new_tx, Purpose::Bye { authorized: true });
+        self.byes.insert(new_tx, retry);
+        true
     }
 
     fn end_with_bye(&mut self, now: Instant, c: &mut Call) {

@@ -328,7 +328,10 @@ pub enum UaError {
 enum Purpose {
     Invite(CallHandle),
     Cancel,
-    Bye,
+    /// A BYE; whether it was already resent with credentials.
+    Bye {
+        authorized: bool,
+    },
     Reinvite(CallHandle),
     Request(RequestHandle),
     Register(RegistrationHandle),
@@ -361,6 +364,9 @@ struct OurReinvite {
     body: Option<Body>,
     tx: Option<TxId>,
     seq: u32,
+    /// The re-INVITE as sent (without Via), for a resubmission with
+    /// credentials (§22.2).
+    sent: Option<Message>,
 }
 
 /// One call.
@@ -428,6 +434,8 @@ pub struct UserAgent {
     dialogs: HashMap<DialogId, CallHandle>,
     txs: HashMap<TxId, Purpose>,
     requests: HashMap<RequestHandle, Message>,
+    /// The BYEs in flight (as built), for a resubmission with credentials.
+    byes: HashMap<TxId, Message>,
     registrations: HashMap<RegistrationHandle, Registration>,
     auth: DigestClient,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
@@ -463,6 +471,7 @@ impl UserAgent {
             dialogs: HashMap::new(),
             txs: HashMap::new(),
             requests: HashMap::new(),
+            byes: HashMap::new(),
             registrations: HashMap::new(),
             auth: DigestClient::new(sip_transaction::IdGenerator::seeded(seed)),
             timers: BinaryHeap::new(),
@@ -586,6 +595,7 @@ impl UserAgent {
                 Event::StrayResponse { response, .. } => self.on_stray_response(now, &response),
                 Event::Terminated { id } => {
                     self.txs.remove(&id);
+                    self.byes.remove(&id);
                 }
                 _ => {}
             }

@@ -195,6 +195,13 @@ impl UserAgent {
             Some(Purpose::Invite(call)) => self.invite_response(now, call, tx, resp),
             Some(Purpose::Reinvite(call)) => self.reinvite_response(now, call, resp),
             Some(Purpose::Register(h)) => self.register_response(now, h, resp),
+            // §22.2: a challenged BYE goes again, once, with credentials;
+            // the call is over for us either way (§15.1.1).
+            Some(Purpose::Bye { authorized: false })
+                if matches!(resp.status(), Some(401 | 407)) =>
+            {
+                self.bye_authorized(now, tx, &resp);
+            }
             Some(Purpose::Request(h)) => {
                 // §22.2: a challenge is answered once with credentials, in a
                 // new transaction with the next CSeq.
@@ -227,9 +234,19 @@ impl UserAgent {
         let Some(sent) = self.requests.get(&h).cloned() else {
             return false;
         };
-        let Ok(retry) = self.auth.authorize_retry(&sent, resp) else {
+        let Ok(mut retry) = self.auth.authorize_retry(&sent, resp) else {
             return false;
         };
+        // Inside a dialog the CSeq is the dialog's next number, not simply
+        // one more than the challenged request's (§12.2.1.1, §22.2).
+        if let Some(call) =
+            DialogId::of_incoming_response(resp).and_then(|id| self.dialogs.get(&id))
+        {
+            if let Some(d) = self.calls.get_mut(call).and_then(|c| c.dialog.as_mut()) {
+                let method = sent.method().cloned().unwrap_or(Method::Options);
+                retry.set_typed(&sip_message::CSeq::new(d.next_local_seq(), method));
+            }
+        }
         let Some(target) = self.layer.target(tx) else {
             return false;
         };

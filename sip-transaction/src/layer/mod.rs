@@ -394,6 +394,9 @@ impl TransactionLayer {
     /// their client transaction or up as stray. Nothing the peer sends can
     /// make this panic.
     pub fn handle(&mut self, now: Instant, source: Source, data: Bytes) {
+        // A clone of the handle (a reference count), kept so that a
+        // request that does not parse can still be answered.
+        let raw = data.clone();
         let parsed = if source.transport.is_reliable() {
             Message::parse_stream(data)
         } else {
@@ -402,8 +405,37 @@ impl TransactionLayer {
         match parsed {
             Ok(msg) if msg.is_request() => self.handle_request(now, source, msg),
             Ok(msg) => self.handle_response(now, source, msg),
-            Err(error) => self.malformed(source, error),
+            Err(error) => self.salvage(now, source, &raw, error),
         }
+    }
+
+    /// A message that does not parse. §18.3: "If the transport packet ends
+    /// before the end of the message body, this is considered an error. If
+    /// the message is a response, it MUST be discarded. If the message is
+    /// a request, the element SHOULD generate a 400 (Bad Request)
+    /// response." The same goes for a Content-Length that is not a number
+    /// and any other header the parser refuses: if the request line and
+    /// the headers a response copies (§8.2.6: Via, From, To, Call-ID,
+    /// CSeq) can be read on their own, the request is answered 400 with
+    /// the parser's error in a Warning; otherwise it is dropped.
+    fn salvage(&mut self, now: Instant, source: Source, raw: &[u8], error: ParseError) {
+        let Some(msg) = salvage_head(raw) else {
+            return self.malformed(source, error);
+        };
+        if msg.method() == Some(&Method::Ack) {
+            // An ACK is never answered (§17.2.1).
+            return self.malformed(source, error);
+        }
+        let mut msg = msg;
+        let via = match msg.typed::<Via>() {
+            Ok(v) => v,
+            Err(_) => return self.malformed(source, error),
+        };
+        let via = match via::stamp_received(&mut msg, via, &source) {
+            Ok(v) => v,
+            Err(_) => return self.malformed(source, error),
+        };
+        self.reject(now, source, &msg, &via, error);
     }
 
     fn handle_request(&mut self, now: Instant, source: Source, mut msg: Message) {
@@ -848,4 +880,46 @@ impl TransactionLayer {
             }
         }
     }
+}
+
+/// The request line and the Via, From, To, Call-ID and CSeq lines of a
+/// request that failed to parse, as a request of their own with no body;
+/// `None` for a response or when even those do not parse.
+fn salvage_head(raw: &[u8]) -> Option<Message> {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = std::str::from_utf8(raw.get(..end)?).ok()?;
+    let mut lines = head.split("\r\n");
+    let start = lines.next()?;
+    if start.starts_with("SIP/") || !start.ends_with(" SIP/2.0") {
+        return None;
+    }
+    let mut out = String::with_capacity(end + 24);
+    out.push_str(start);
+    out.push_str("\r\n");
+    let mut keep = false;
+    for line in lines {
+        if line.starts_with([' ', '\t']) {
+            // A folded continuation of the header above.
+            if keep {
+                out.push_str(line);
+                out.push_str("\r\n");
+            }
+            continue;
+        }
+        let name = line.split(':').next().unwrap_or("").trim();
+        keep = ["via", "v", "from", "f", "to", "t", "call-id", "i", "cseq"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n));
+        if keep {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
+    Message::parse(Bytes::from(out))
+        .ok()
+        .filter(Message::is_request)
 }

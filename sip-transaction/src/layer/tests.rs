@@ -395,6 +395,51 @@ fn rfc3581_4_responses_go_to_received_and_rport() {
     assert_eq!(t[0].local, Some(UAS.parse().unwrap()));
 }
 
+/// RFC 3261 §18.3: "If the transport packet ends before the end of the
+/// message body, this is considered an error. If the message is a
+/// response, it MUST be discarded. If the message is a request, the
+/// element SHOULD generate a 400 (Bad Request) response." The same for a
+/// Content-Length that is not a number: the message does not parse, but
+/// its request line, Via, From, To, Call-ID and CSeq do, so it is
+/// answered 400 with the parser's error, from the request's own headers.
+/// An ACK and a response in that state are dropped.
+#[test]
+fn rfc3261_18_3_request_shorter_than_its_content_length_gets_400() {
+    let now = t0();
+    let mut l = layer(UAS);
+    let head = "MESSAGE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKshort;rport\r\nMax-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\nCall-ID: short@x\r\nCSeq: 7 MESSAGE\r\nContent-Type: text/plain\r\n";
+    for cl in [
+        "Content-Length: 500\r\n\r\nhello",
+        "Content-Length: abc\r\n\r\n",
+    ] {
+        l.handle(now, udp_from(UAC), Bytes::from(format!("{head}{cl}")));
+        let (t, ev) = drain(&mut l);
+        assert!(matches!(&ev[..], [Event::Malformed { .. }]), "{ev:?}");
+        assert_eq!(t.len(), 1, "{cl}");
+        let resp = sent_message(&t[0]);
+        assert_eq!(resp.status(), Some(400));
+        assert_eq!(resp.call_id(), Some("short@x"));
+        assert_eq!(resp.typed::<CSeq>().unwrap().seq, 7);
+        assert!(resp.header(&HeaderName::Warning).is_some(), "{resp:?}");
+        // §18.2.2 with RFC 3581: back to the source address and port.
+        assert_eq!(t[0].target, Target::udp(UAC.parse().unwrap()));
+        let via = resp.typed::<Via>().unwrap();
+        assert!(via.params().get("received").is_some(), "{resp:?}");
+    }
+    let ack = head.replace("MESSAGE", "ACK");
+    l.handle(
+        now,
+        udp_from(UAC),
+        Bytes::from(format!("{ack}Content-Length: 500\r\n\r\n")),
+    );
+    let response = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.2:5060;branch=z9hG4bKx\r\nTo: <sip:b@x>;tag=1\r\nFrom: <sip:a@x>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 90\r\n\r\n";
+    l.handle(now, udp_from(UAC), Bytes::from(response));
+    let (t, ev) = drain(&mut l);
+    assert!(t.is_empty(), "{t:?}");
+    assert_eq!(ev.len(), 2);
+    assert!(l.is_empty());
+}
+
 /// A request missing a mandatory header gets a stateless 400 whose Warning
 /// says what is wrong, and the layer keeps serving.
 #[test]

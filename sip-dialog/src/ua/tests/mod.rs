@@ -552,5 +552,6 @@ fn rfc3261_8_1_3_4_redirect_in_q_order() {
     assert_eq!(p.a.call_state(ca), Some(CallState::Established));
 }
 
+mod auth;
 mod refer;
 mod register;
