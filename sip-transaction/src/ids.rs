@@ -6,7 +6,13 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use sip_message::MAGIC_COOKIE;
 
-const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// 32 symbols, 5 bits each, lowercase only. Mixed case would pack more
+/// bits into a character, but peers exist that look for header names as
+/// plain substrings anywhere in a message (SIPp 3.6 finds the CSeq method
+/// of a response with `strstr(msg, "CSeq")`): a mixed-case To tag that
+/// happened to contain `CSeq`, about one in 800,000, made it misread the
+/// response. No header name is all lowercase.
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
 
 /// Makes the random identifiers of RFC 3261: Via branches (§8.1.1.7),
 /// From/To tags (§19.3) and Call-IDs (§8.1.1.4).
@@ -15,8 +21,8 @@ const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 /// test or a simulation seeds it and replays the same run; a deployment
 /// uses [`IdGenerator::default`], a ChaCha generator seeded from the OS.
 /// Branches carry 96 random bits after the magic cookie, tags 64 and
-/// Call-IDs 128, written in base 62, so collisions are negligible
-/// ("unique across space and time", §8.1.1.4).
+/// Call-IDs 128, written in base 32 (digits and lowercase letters), so
+/// collisions are negligible ("unique across space and time", §8.1.1.4).
 ///
 /// ```
 /// use rand::SeedableRng;
@@ -74,24 +80,20 @@ impl IdGenerator {
         self.rng.next_u32()
     }
 
-    /// Appends `bits` random bits in base 62 (6 bits of entropy per 62-ary
-    /// digit would overstate it; each digit carries log2(62) = 5.95 bits,
-    /// so this writes enough digits to hold `bits`).
+    /// Appends `bits` random bits (rounded up to a multiple of 5) in base
+    /// 32, 5 bits a digit.
     fn push_random(&mut self, out: &mut String, bits: u32) {
         let digits = bits.div_ceil(5);
         let mut word = 0u64;
         let mut left = 0u32;
         for _ in 0..digits {
-            if left < 6 {
+            if left < 5 {
                 word = self.rng.next_u64();
                 left = 64;
             }
-            // Rejection-free: 6 bits mod 62 is very slightly biased towards
-            // the first two symbols; each digit still carries > 5 bits.
-            let d = (word & 63) as usize % ALPHABET.len();
-            out.push(ALPHABET[d] as char);
-            word >>= 6;
-            left -= 6;
+            out.push(ALPHABET[(word & 31) as usize] as char);
+            word >>= 5;
+            left -= 5;
         }
     }
 }
@@ -141,7 +143,10 @@ mod tests {
         let mut calls = HashSet::new();
         for _ in 0..50_000 {
             let t = ids.tag();
-            assert!(t.len() >= 8 && t.bytes().all(|c| c.is_ascii_alphanumeric()));
+            assert!(t.len() >= 13);
+            assert!(t
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()));
             assert!(tags.insert(t));
             assert!(calls.insert(ids.call_id(Some("host.example"))));
         }

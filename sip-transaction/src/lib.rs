@@ -137,6 +137,7 @@ mod layer;
 mod locate;
 #[cfg(feature = "tokio")]
 mod resolver;
+pub mod sharded;
 pub mod sim;
 mod timer;
 mod transaction;
@@ -157,6 +158,7 @@ pub use locate::{
 };
 #[cfg(feature = "tokio")]
 pub use resolver::Resolver;
+pub use sharded::ShardedMap;
 pub use timer::{Timer, Timers};
 pub use transaction::{
     ClientEvent, ClientInvite, ClientInviteState, ClientNonInvite, ClientNonInviteState,

@@ -3,7 +3,9 @@
 //! proxy and redirect server read.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use sip_transaction::ShardedMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -282,7 +284,8 @@ pub struct MemoryStats {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct MemoryLocation {
-    table: HashMap<String, Vec<Stored>>,
+    /// Sharded so that a growing table never rehashes every AOR at once.
+    table: ShardedMap<String, Vec<Stored>>,
     heap: BinaryHeap<Reverse<Expiry>>,
     next_id: u64,
     len: usize,

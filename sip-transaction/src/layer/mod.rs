@@ -3,13 +3,16 @@
 
 mod key;
 mod send;
+mod slab;
 mod via;
 
 #[cfg(test)]
 mod tests;
 
 use std::cmp::Reverse;
-use std::collections::{hash_map, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+
+use crate::sharded::ShardedMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -262,11 +265,11 @@ pub struct TransactionLayer {
     cfg: LayerConfig,
     ids: IdGenerator,
     listeners: Vec<(Transport, SocketAddr)>,
-    slots: Vec<Slot>,
+    slots: slab::Chunked<Slot>,
     free: Vec<u32>,
     live: usize,
-    clients: HashMap<ClientKey, TxId>,
-    servers: HashMap<ServerKey, TxId>,
+    clients: ShardedMap<ClientKey, TxId>,
+    servers: ShardedMap<ServerKey, TxId>,
     timers: BinaryHeap<Reverse<(Instant, TxId)>>,
     /// Scratch space of `handle_timeout`, kept to save an allocation.
     due: Vec<(Instant, TxId)>,
@@ -291,11 +294,11 @@ impl TransactionLayer {
             cfg,
             ids,
             listeners: Vec::new(),
-            slots: Vec::new(),
+            slots: slab::Chunked::default(),
             free: Vec::new(),
             live: 0,
-            clients: HashMap::new(),
-            servers: HashMap::new(),
+            clients: ShardedMap::new(),
+            servers: ShardedMap::new(),
             timers: BinaryHeap::new(),
             due: Vec::new(),
             transmits: VecDeque::new(),
@@ -342,12 +345,13 @@ impl TransactionLayer {
         self.entry(id).is_some()
     }
 
-    /// The request that created transaction `id`.
+    /// The request that created transaction `id` (for a non-INVITE server
+    /// transaction, only until its final response was sent).
     pub fn request(&self, id: TxId) -> Option<&Message> {
-        self.entry(id).map(|e| match &e.tx {
-            Tx::ClientInvite(t) => t.request(),
-            Tx::ClientNonInvite(t) => t.request(),
-            Tx::ServerInvite(t) => t.request(),
+        self.entry(id).and_then(|e| match &e.tx {
+            Tx::ClientInvite(t) => Some(t.request()),
+            Tx::ClientNonInvite(t) => Some(t.request()),
+            Tx::ServerInvite(t) => Some(t.request()),
             Tx::ServerNonInvite(t) => t.request(),
         })
     }
@@ -751,12 +755,13 @@ impl TransactionLayer {
         self.live += 1;
         self.stats.transactions += 1;
         if let Some(index) = self.free.pop() {
-            let slot = &mut self.slots[index as usize];
-            slot.entry = Some(entry);
-            return TxId {
-                index,
-                gen: slot.gen,
-            };
+            if let Some(slot) = self.slots.get_mut(index as usize) {
+                slot.entry = Some(entry);
+                return TxId {
+                    index,
+                    gen: slot.gen,
+                };
+            }
         }
         let index = self.slots.len() as u32;
         self.slots.push(Slot {
@@ -857,7 +862,9 @@ impl TransactionLayer {
     }
 
     fn remove(&mut self, id: TxId) {
-        let slot = &mut self.slots[id.index as usize];
+        let Some(slot) = self.slots.get_mut(id.index as usize) else {
+            return;
+        };
         let Some(e) = slot.entry.take() else { return };
         slot.gen = slot.gen.wrapping_add(1);
         self.free.push(id.index);
@@ -865,18 +872,10 @@ impl TransactionLayer {
         // One hash and one probe: the key is read once, when it is cold.
         match e.key {
             Key::Client(k) => {
-                if let hash_map::Entry::Occupied(o) = self.clients.entry(k) {
-                    if *o.get() == id {
-                        o.remove();
-                    }
-                }
+                self.clients.entry(k).remove_if(|v| *v == id);
             }
             Key::Server(k) => {
-                if let hash_map::Entry::Occupied(o) = self.servers.entry(k) {
-                    if *o.get() == id {
-                        o.remove();
-                    }
-                }
+                self.servers.entry(k).remove_if(|v| *v == id);
             }
         }
     }

@@ -105,7 +105,10 @@ impl ServerNonInviteState {
 #[derive(Clone, Debug)]
 pub struct ServerNonInvite {
     state: ServerNonInviteState,
-    request: Message,
+    /// Dropped once the final response is sent: a completed transaction
+    /// only answers retransmissions, and under a REGISTER flood Timer J
+    /// keeps hundreds of thousands of them alive.
+    request: Option<Message>,
     reliable: bool,
     cfg: TimerConfig,
     timers: Timers,
@@ -127,7 +130,7 @@ impl ServerNonInvite {
         // initialized." No timer runs until the final response.
         Self {
             state: ServerNonInviteState::Trying,
-            request,
+            request: Some(request),
             reliable,
             cfg,
             timers: Timers::default(),
@@ -142,9 +145,11 @@ impl ServerNonInvite {
         self.state
     }
 
-    /// The request this transaction answers.
-    pub fn request(&self) -> &Message {
-        &self.request
+    /// The request this transaction answers, until its final response
+    /// was sent (then `None`: the transaction keeps only the response it
+    /// repeats to retransmissions).
+    pub fn request(&self) -> Option<&Message> {
+        self.request.as_ref()
     }
 
     /// A retransmission of the request that the layer matched to this
@@ -207,6 +212,7 @@ impl ServerNonInvite {
                 // response MUST be passed to the transport layer for
                 // transmission." (figure 8: the same from Trying).
                 self.state = Completed;
+                self.request = None;
                 self.send(response.to_bytes());
                 // §17.2.2: "When the server transaction enters the
                 // "Completed" state, it MUST set Timer J to fire in 64*T1

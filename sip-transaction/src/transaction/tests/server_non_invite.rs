@@ -194,3 +194,23 @@ fn terminated_event_emitted_once() {
     assert_events!(tx, []);
     assert_eq!(transmits(&mut tx).len(), 0);
 }
+
+/// RFC 3261 §17.2.2: in Completed "the server transaction MUST pass the
+/// final response to the transport layer for retransmission whenever a
+/// retransmission of the request is received" — the response is all it
+/// needs for the rest of Timer J, so the request is let go: the request
+/// is there while the TU may still answer, gone once the final response
+/// is sent, and retransmissions are still answered with the response.
+#[test]
+fn rfc3261_17_2_2_completed_keeps_only_the_response() {
+    let t0 = t0();
+    let mut tx = udp(t0);
+    assert!(tx.request().is_some());
+    send(&mut tx, t0, 100);
+    assert!(tx.request().is_some(), "still needed while proceeding");
+    let sent = send(&mut tx, t0 + ms!(10), 200);
+    assert_eq!(tx.state(), ServerNonInviteState::Completed);
+    assert!(tx.request().is_none());
+    tx.handle_request(t0 + ms!(500), register());
+    assert_eq!(transmits(&mut tx), sent);
+}
