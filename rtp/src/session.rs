@@ -500,6 +500,23 @@ impl<R: rand::Rng> RtcpScheduler<R> {
         self.we_sent = we_sent;
     }
 
+    /// §6.3.4 reverse reconsideration, when members left (a BYE, or
+    /// members timed out) at `now`: with `pmembers` the member count when
+    /// `tn` was last computed and the new count set by
+    /// [`set_membership`](Self::set_membership), "tn = tc + (members/pmembers)
+    /// * (tn - tc)" and "tp = tc - (members/pmembers) * (tc - tp)", so a
+    /// shrunken group does not wait out an interval sized for the old one.
+    pub fn on_members_left(&mut self, now: Instant, pmembers: u32) {
+        if pmembers == 0 || self.members >= pmembers {
+            return;
+        }
+        let ratio = f64::from(self.members) / f64::from(pmembers);
+        let ahead = self.tn.saturating_duration_since(now);
+        self.tn = now + ahead.mul_f64(ratio);
+        let behind = now.saturating_duration_since(self.tp);
+        self.tp = now.checked_sub(behind.mul_f64(ratio)).unwrap_or(self.tp);
+    }
+
     /// The average RTCP packet size the interval is computed with.
     pub fn avg_rtcp_size(&self) -> f64 {
         self.avg_rtcp_size
@@ -784,6 +801,33 @@ mod tests {
         );
         // Too early: never sends.
         assert!(!s.on_timer(due));
+    }
+
+    /// §6.3.4: "the value for tn is updated according to the following
+    /// formula: tn = tc + (members/pmembers) * (tn - tc)" when members
+    /// leave: from 100 members to 10 the remaining wait shrinks tenfold,
+    /// and the value of tp likewise moves toward now.
+    #[test]
+    fn rfc3550_6_3_4_reverse_reconsideration_when_members_leave() {
+        let t0 = t0();
+        let mut s = RtcpScheduler::new(t0, 8000.0, 100, StdRng::seed_from_u64(9));
+        s.set_membership(100, 1, false);
+        s.on_sent(t0, 100);
+        let now = t0 + Duration::from_secs(10);
+        let before = s.next_due() - now;
+        s.set_membership(10, 1, false);
+        s.on_members_left(now, 100);
+        let after = s.next_due() - now;
+        let expected = before.mul_f64(0.1);
+        assert!(
+            after.abs_diff(expected) < Duration::from_millis(1),
+            "{after:?} vs {expected:?}"
+        );
+        // Members joining is not a reverse reconsideration: nothing moves.
+        let due = s.next_due();
+        s.set_membership(50, 1, false);
+        s.on_members_left(now, 10);
+        assert_eq!(s.next_due(), due);
     }
 
     /// §6.3.3: "avg_rtcp_size = (1/16) * packet_size + (15/16) *
