@@ -503,9 +503,10 @@ impl<R: rand::Rng> RtcpScheduler<R> {
     /// §6.3.4 reverse reconsideration, when members left (a BYE, or
     /// members timed out) at `now`: with `pmembers` the member count when
     /// `tn` was last computed and the new count set by
-    /// [`set_membership`](Self::set_membership), "tn = tc + (members/pmembers)
-    /// * (tn - tc)" and "tp = tc - (members/pmembers) * (tc - tp)", so a
-    /// shrunken group does not wait out an interval sized for the old one.
+    /// [`set_membership`](Self::set_membership),
+    /// `tn = tc + (members/pmembers) * (tn - tc)` and
+    /// `tp = tc - (members/pmembers) * (tc - tp)`, so a shrunken group does
+    /// not wait out an interval sized for the old one.
     pub fn on_members_left(&mut self, now: Instant, pmembers: u32) {
         if pmembers == 0 || self.members >= pmembers {
             return;
