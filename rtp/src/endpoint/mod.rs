@@ -12,7 +12,7 @@
 //!
 //! RTCP uses the next port (RFC 3550 §11: "the RTCP port ... SHOULD be
 //! the next higher (odd) port number") unless told otherwise; reports are
-//! sent at the interval of [`RtcpScheduler`] (SR while we send, RR
+//! sent at the interval of [`RtcpScheduler`](crate::session::RtcpScheduler) (SR while we send, RR
 //! otherwise, each with an SDES CNAME), and the SRs received are kept for
 //! the LSR and DLSR fields of our report blocks.
 //!
