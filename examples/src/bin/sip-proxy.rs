@@ -307,4 +307,13 @@ impl ProxyHooks for LogHooks {
     fn on_response(&mut self, _now: Instant, _request: Option<&Message>, response: &mut Message) {
         debug!(status = response.status().unwrap_or(0), "response");
     }
+
+    /// The wall clock for the registrar's Date header (RFC 3261 §10.3
+    /// step 8).
+    fn date(&mut self, _now: Instant) -> Option<sip_message::Date> {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        sip_message::Date::from_unix_seconds(i64::try_from(since.as_secs()).ok()?)
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use sip_message::{Message, Uri};
+use sip_message::{Date, Message, Uri};
 use sip_transaction::{Source, Target};
 
 /// What a request is, as the proxy sees it when it calls a hook.
@@ -61,6 +61,8 @@ pub enum RequestAction {
 ///   483, 407...) are not passed.
 /// - [`locate`](Self::locate): the address of a next hop whose host is a
 ///   name, before the configured default route.
+/// - [`date`](Self::date): the wall clock, for the Date header of the
+///   registrar's 200.
 ///
 /// A hook must not change a message's body (§16.6 step 1, §16.7 step 9:
 /// "The proxy MUST NOT add to, modify, or remove the message body"), nor
@@ -101,6 +103,15 @@ pub trait ProxyHooks {
     /// route for; `None` leaves it to the default route.
     fn locate(&mut self, now: Instant, uri: &Uri) -> Option<Target> {
         let _ = (now, uri);
+        None
+    }
+
+    /// The wall-clock date for the Date header of the registrar's 200
+    /// (§10.3 step 8: "The response SHOULD include a Date header field").
+    /// The sans-IO proxy reads no clock, so the driver answers here;
+    /// `None` sends the 200 without a Date.
+    fn date(&mut self, now: Instant) -> Option<Date> {
+        let _ = now;
         None
     }
 }

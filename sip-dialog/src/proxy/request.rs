@@ -365,7 +365,7 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
         let ctx = RegisterContext {
             authorized_user: user.as_deref(),
             source: Some(source.remote),
-            date: None,
+            date: self.hooks.date(now),
         };
         let response = registrar.handle_with(now, req, &ctx);
         self.respond(now, tx, req, Refusal::Response(Box::new(response)));

@@ -547,3 +547,36 @@ fn corpus_messages_never_panic_the_proxy() {
     }
     assert!(p.stats().requests > 0);
 }
+
+/// RFC 3261 §10.3 step 8: the registrar's 200 "SHOULD include a Date
+/// header field". The sans-IO proxy asks its hooks for the date (the
+/// driver's wall clock); without one the 200 goes without a Date.
+#[test]
+fn rfc3261_10_3_step_8_the_200_carries_the_date_the_hooks_give() {
+    struct Clock;
+    impl ProxyHooks for Clock {
+        fn date(&mut self, _now: Instant) -> Option<sip_message::Date> {
+            // 2026-11-22 09:30:00 UTC.
+            sip_message::Date::from_unix_seconds(1_795_339_800)
+        }
+    }
+    let register = |branch: &str| {
+        format!(
+            "REGISTER sip:biloxi.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bK{branch}\r\n\
+             Max-Forwards: 70\r\nTo: <sip:bob@biloxi.test>\r\nFrom: <sip:bob@biloxi.test>;tag=r1\r\n\
+             Call-ID: date-{branch}@127.0.0.2\r\nCSeq: 1 REGISTER\r\nContact: <sip:bob@127.0.0.2:5060>\r\n\
+             Content-Length: 0\r\n\r\n"
+        )
+    };
+    let mut p = biloxi_proxy(ProxyConfig::default(), false);
+    let out = exchange(&mut p, t0(), BOB, &register("nodate"));
+    assert_eq!(statuses(&out), [200]);
+    assert!(!out[0].has_header(&HeaderName::Date));
+    p.set_hooks(Clock);
+    let out = exchange(&mut p, t0(), BOB, &register("withdate"));
+    assert_eq!(statuses(&out), [200]);
+    assert_eq!(
+        out[0].header(&HeaderName::Date),
+        Some("Sun, 22 Nov 2026 09:30:00 GMT")
+    );
+}
