@@ -316,7 +316,8 @@ impl<S: CredentialStore> Authenticator<S> {
         if stale {
             b = b.stale(true);
         }
-        // The realm was checked in `new` and the nonce is base 62.
+        // The realm was checked in `new`; the nonce is two tags (digits and
+        // lowercase letters).
         b.algorithm(Algorithm::Md5.as_str())
             .build()
             .expect("realm checked in Authenticator::new")
