@@ -108,6 +108,7 @@ pub mod driver;
 mod proxy;
 mod redirect;
 mod registrar;
+mod timers;
 mod ua;
 
 pub use auth::{

@@ -76,8 +76,7 @@ mod tests;
 pub use config::{Forking, ProxyConfig};
 pub use hooks::{NoHooks, ProxyHooks, RequestAction, RequestInfo};
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -89,6 +88,7 @@ use sip_transaction::{Event, Source, Target, TransactionLayer, Transmit, Transpo
 
 use crate::auth::{Authenticator, CredentialStore, MemoryCredentials};
 use crate::registrar::{LocationService, MemoryLocation, Registrar};
+use crate::timers::TimerQueue;
 use context::Context;
 
 /// Counters of a [`Proxy`] since it was created.
@@ -190,9 +190,7 @@ pub struct Proxy<L: LocationService = MemoryLocation, S: CredentialStore = Memor
     cancels: HashSet<TxId>,
     /// Loop-detection hashes of the requests being processed.
     loops: HashMap<[u8; 16], TxId>,
-    timers: BinaryHeap<Reverse<(Instant, u64)>>,
-    timer_data: HashMap<u64, ProxyTimer>,
-    next_timer: u64,
+    timers: TimerQueue<ProxyTimer>,
     stats: ProxyStats,
 }
 
@@ -244,9 +242,7 @@ impl<L: LocationService> Proxy<L> {
             branches: HashMap::new(),
             cancels: HashSet::new(),
             loops: HashMap::new(),
-            timers: BinaryHeap::new(),
-            timer_data: HashMap::new(),
-            next_timer: 0,
+            timers: TimerQueue::default(),
             stats: ProxyStats::default(),
         }
     }
@@ -282,8 +278,6 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
             cancels: self.cancels,
             loops: self.loops,
             timers: self.timers,
-            timer_data: self.timer_data,
-            next_timer: self.next_timer,
             stats: self.stats,
         }
     }
@@ -393,7 +387,7 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
     /// When [`handle_timeout`](Self::handle_timeout) is next due (it may be
     /// early: a timer that was reset fires as a no-op).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let ours = self.timers.peek().map(|Reverse((at, _))| *at);
+        let ours = self.timers.next_deadline();
         let store = match &self.store {
             Store::Registrar(r) => r.poll_timeout(),
             Store::Location(l) => l.poll_timeout(),
@@ -427,15 +421,9 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
         self.process(now);
-        while let Some(&Reverse((at, seq))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            if let Some(t) = self.timer_data.remove(&seq) {
-                self.fire(now, t);
-                self.process(now);
-            }
+        while let Some(t) = self.timers.pop_due(now) {
+            self.fire(now, t);
+            self.process(now);
         }
         match &mut self.store {
             Store::Registrar(r) => r.handle_timeout(now),
@@ -471,10 +459,7 @@ impl<L: LocationService, S: CredentialStore> Proxy<L, S> {
     }
 
     fn schedule(&mut self, at: Instant, t: ProxyTimer) {
-        let seq = self.next_timer;
-        self.next_timer += 1;
-        self.timers.push(Reverse((at, seq)));
-        self.timer_data.insert(seq, t);
+        self.timers.schedule(at, t);
     }
 
     // ------------------------------------------------------------------ helpers

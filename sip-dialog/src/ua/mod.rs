@@ -12,8 +12,7 @@ pub use register::{RegisterConfig, RegisteredContact, RegistrationHandle};
 #[cfg(test)]
 mod tests;
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -27,6 +26,7 @@ use sip_transaction::{
 
 use crate::auth::{Credential, DigestClient};
 use crate::dialog::{Dialog, DialogError, DialogId};
+use crate::timers::TimerQueue;
 use register::Registration;
 
 /// A message body and its Content-Type.
@@ -438,8 +438,7 @@ pub struct UserAgent {
     byes: HashMap<TxId, Message>,
     registrations: HashMap<RegistrationHandle, Registration>,
     auth: DigestClient,
-    timers: BinaryHeap<Reverse<(Instant, u64)>>,
-    timer_data: HashMap<u64, UaTimer>,
+    timers: TimerQueue<UaTimer>,
     events: VecDeque<UaEvent>,
 }
 
@@ -474,8 +473,7 @@ impl UserAgent {
             byes: HashMap::new(),
             registrations: HashMap::new(),
             auth: DigestClient::new(sip_transaction::IdGenerator::seeded(seed)),
-            timers: BinaryHeap::new(),
-            timer_data: HashMap::new(),
+            timers: TimerQueue::default(),
             events: VecDeque::new(),
         }
     }
@@ -541,7 +539,7 @@ impl UserAgent {
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let ours = self.timers.peek().map(|Reverse((at, _))| *at);
+        let ours = self.timers.next_deadline();
         match (ours, self.layer.poll_timeout()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -569,14 +567,8 @@ impl UserAgent {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
         self.process(now);
-        while let Some(&Reverse((at, seq))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            if let Some(t) = self.timer_data.remove(&seq) {
-                self.fire(now, t);
-            }
+        while let Some(t) = self.timers.pop_due(now) {
+            self.fire(now, t);
         }
         self.process(now);
     }
@@ -620,9 +612,7 @@ impl UserAgent {
     }
 
     fn schedule(&mut self, at: Instant, t: UaTimer) {
-        let seq = self.next_id();
-        self.timers.push(Reverse((at, seq)));
-        self.timer_data.insert(seq, t);
+        self.timers.schedule(at, t);
     }
 
     fn next_id(&mut self) -> u64 {
