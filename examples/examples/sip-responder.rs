@@ -2,7 +2,8 @@
 //! `sip-transaction`.
 //!
 //! ```text
-//! sip-responder [--udp ADDR] [--tcp ADDR] [--code CODE] [--pidfile PATH] [--threads N]
+//! sip-responder [--udp ADDR] [--tcp ADDR] [--code CODE] [--recv-buffer BYTES]
+//!               [--pidfile PATH] [--threads N]
 //! ```
 //!
 //! It answers every request it receives with `CODE` (default 200) through
@@ -17,6 +18,10 @@
 //! - `--udp ADDR`: the UDP listener (default `127.0.0.1:5070`).
 //! - `--tcp ADDR`: also listen for TCP there.
 //! - `--code CODE`: the final response, 200 to 699 (default 200).
+//! - `--recv-buffer BYTES`: `SO_RCVBUF` of the UDP socket (default 4 MiB,
+//!   what the peers harness gives SIPp and Kamailio; the kernel caps it at
+//!   `net.core.rmem_max`). With the kernel default of about 200 KB a burst
+//!   of a few hundred requests overflows it and the clients retransmit.
 //! - `--pidfile PATH`: write the process id there once bound, remove it on
 //!   exit (for `SUT_PIDFILE` of `bench-registrar.sh`).
 //! - `--threads N`: tokio worker threads (default 1). The endpoint's
@@ -55,6 +60,10 @@ struct Args {
     /// The status code of the final response sent to every request.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(200..=699))]
     code: u16,
+    /// The receive buffer of the UDP socket, in bytes (the kernel caps it
+    /// at net.core.rmem_max).
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    recv_buffer: usize,
     /// Write the process id to this file once bound; removed on exit.
     #[arg(long)]
     pidfile: Option<PathBuf>,
@@ -98,7 +107,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut builder = Endpoint::builder().udp(args.udp);
+    let mut builder = Endpoint::builder()
+        .udp(args.udp)
+        .recv_buffer(args.recv_buffer);
     if let Some(tcp) = args.tcp {
         builder = builder.tcp(tcp);
     }
@@ -121,7 +132,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
                     // in a task of its own, so this loop goes straight back
                     // to the next request (measured: about 10% more
                     // REGISTERs per second than answering inline).
-                    let tag = tag(&mut ids);
+                    let tag = ids.tag();
                     let code = args.code;
                     tokio::spawn(async move { answer(tx, code, &tag).await });
                 }
@@ -152,15 +163,6 @@ async fn answer(tx: ServerTransaction, code: u16, tag: &str) {
     // Fails only if the transaction already ended (a transport error) or
     // the endpoint is shutting down; neither needs more than dropping it.
     let _ = tx.respond(response).await;
-}
-
-/// A To tag of 64 random bits (RFC 3261 §19.3 asks for at least 32), in
-/// hex rather than [`IdGenerator::tag`]'s base 62: SIPp 3.6.1 finds
-/// headers by a plain substring search, so a tag that happens to contain
-/// `CSeq` (about one response in a million with base 62) made it abort
-/// the call as "unexpected message" in the load tests.
-fn tag(ids: &mut IdGenerator) -> String {
-    format!("{:08x}{:08x}", ids.next_u32(), ids.next_u32())
 }
 
 /// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.

@@ -89,6 +89,44 @@ impl ServerKey {
         })))
     }
 
+    /// The same key owning copies of its text, for storing.
+    ///
+    /// A key read from a request slices the request's datagram, and a
+    /// slice keeps the whole datagram alive. A completed non-INVITE server
+    /// transaction drops its request but lives on for Timer J (32 s over
+    /// UDP): under a REGISTER flood a stored slicing key would hold every
+    /// request of the last 32 s in memory. The RFC 3261 form copies branch
+    /// and host into one allocation the size of the two.
+    pub(crate) fn detached(&self) -> Self {
+        match self {
+            Self::Rfc3261 {
+                branch,
+                host,
+                port,
+                method,
+            } => {
+                let mut text = String::with_capacity(branch.len() + host.len());
+                text.push_str(branch);
+                text.push_str(host);
+                let (branch, host) = ByteString::from(text).split_at(branch.len());
+                Self::Rfc3261 {
+                    branch,
+                    host,
+                    port: *port,
+                    method: detach_method(method),
+                }
+            }
+            Self::Rfc2543(k) => Self::Rfc2543(Box::new(Rfc2543Key {
+                request_uri: detach(&k.request_uri),
+                from_tag: k.from_tag.as_deref().map(detach),
+                call_id: detach(&k.call_id),
+                cseq: k.cseq,
+                top_via: detach(&k.top_via),
+                method: detach_method(&k.method),
+            })),
+        }
+    }
+
     /// The same key under another method.
     pub(crate) fn with_method(&self, m: Method) -> Self {
         let mut k = self.clone();
@@ -102,5 +140,18 @@ impl ServerKey {
     /// Whether this is an RFC 2543 key.
     pub(crate) fn is_rfc2543(&self) -> bool {
         matches!(self, Self::Rfc2543(_))
+    }
+}
+
+/// A copy of `s` in an allocation of its own.
+fn detach(s: &str) -> ByteString {
+    ByteString::from(s.to_owned())
+}
+
+/// An extension method's token copied out of the message it was read from.
+fn detach_method(m: &Method) -> Method {
+    match m {
+        Method::Extension(token) => Method::Extension(detach(token)),
+        known => known.clone(),
     }
 }

@@ -186,14 +186,17 @@ pub struct LayerStats {
     pub stray_responses: u64,
 }
 
-/// The four machines behind one enum, so a slab holds them inline.
+/// The four machines behind one enum. Each is boxed, so a slab entry is
+/// the size of the bookkeeping around a machine rather than of the largest
+/// machine: the common long-lived transaction, a completed non-INVITE
+/// server transaction waiting out Timer J, is one of the smallest.
 #[derive(Debug)]
 #[allow(clippy::enum_variant_names)] // named after the RFC's four machines
 enum Tx {
-    ClientInvite(ClientInvite),
-    ClientNonInvite(ClientNonInvite),
-    ServerInvite(ServerInvite),
-    ServerNonInvite(ServerNonInvite),
+    ClientInvite(Box<ClientInvite>),
+    ClientNonInvite(Box<ClientNonInvite>),
+    ServerInvite(Box<ServerInvite>),
+    ServerNonInvite(Box<ServerNonInvite>),
 }
 
 #[derive(Debug)]
@@ -488,11 +491,22 @@ impl TransactionLayer {
         let reliable = source.transport.is_reliable();
         let timers = self.cfg.timers;
         let tx = if method == Method::Invite {
-            Tx::ServerInvite(ServerInvite::new(now, msg.clone(), reliable, timers))
+            Tx::ServerInvite(Box::new(ServerInvite::new(
+                now,
+                msg.clone(),
+                reliable,
+                timers,
+            )))
         } else {
-            Tx::ServerNonInvite(ServerNonInvite::new(now, msg.clone(), reliable, timers))
+            Tx::ServerNonInvite(Box::new(ServerNonInvite::new(
+                now,
+                msg.clone(),
+                reliable,
+                timers,
+            )))
         };
         let target = via::reply_target(&via, &source);
+        let key = key.detached();
         let id = self.insert(Entry {
             tx,
             key: Key::Server(key.clone()),

@@ -247,9 +247,11 @@ impl TransactionLayer {
         let local = self.listener_for(target).map(|(_, a)| a);
         let key = ClientKey::new(branch, method.clone());
         let tx = if method == Method::Invite {
-            Tx::ClientInvite(ClientInvite::new(now, request, reliable, timers))
+            Tx::ClientInvite(Box::new(ClientInvite::new(now, request, reliable, timers)))
         } else {
-            Tx::ClientNonInvite(ClientNonInvite::new(now, request, reliable, timers))
+            Tx::ClientNonInvite(Box::new(ClientNonInvite::new(
+                now, request, reliable, timers,
+            )))
         };
         let id = self.insert(Entry {
             tx,

@@ -662,3 +662,64 @@ fn responses_without_a_transaction_are_stray() {
     assert!(matches!(&ev[0], Event::StrayResponse { .. }));
     assert!(l.is_empty());
 }
+
+/// Memory per live transaction: under a REGISTER flood over UDP a registrar
+/// holds every request of the last 64*T1 = 32 s as a completed non-INVITE
+/// server transaction (§17.2.2, Timer J). The slab entry carries the
+/// bookkeeping and a boxed machine; that machine holds the response it
+/// repeats and its one timer. This guards the layout against growing back
+/// (it was 920 bytes of slab entry with the machine inline).
+#[test]
+fn a_completed_non_invite_server_transaction_stays_small() {
+    use std::mem::size_of;
+    assert!(size_of::<Tx>() <= 16, "Tx is {} bytes", size_of::<Tx>());
+    assert!(
+        size_of::<Slot>() <= 320,
+        "Slot is {} bytes",
+        size_of::<Slot>()
+    );
+    let machine = size_of::<crate::ServerNonInvite>();
+    assert!(machine <= 160, "ServerNonInvite is {machine} bytes");
+}
+
+/// §17.2.2: a completed non-INVITE server transaction lives on for Timer
+/// J (32 s over UDP) only to repeat its final response. Nothing it keeps
+/// for that time, its matching key included, may hold on to the request's
+/// datagram: under a REGISTER flood that would be every request of the
+/// last 32 s.
+#[test]
+fn rfc3261_17_2_2_a_completed_transaction_does_not_hold_the_request() {
+    let now = t0();
+    let mut l = layer(UAS);
+    // sent-by equals the source and there is no rport, so the layer adds
+    // nothing to the Via and the request keeps the datagram's buffer.
+    let datagram = wire(
+        "REGISTER",
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKheld",
+        "",
+    );
+    l.handle(now, udp_from(UAC), datagram.clone());
+    let (_, events) = drain(&mut l);
+    let (id, response) = {
+        let incoming = new_request(&events);
+        (incoming.id, response_to(&incoming.request, 200, Some("t1")))
+    };
+    drop(events);
+    l.send_response(now, id, response).unwrap();
+    let (sent, _) = drain(&mut l);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        datagram.is_unique(),
+        "the completed transaction still references the request's datagram"
+    );
+    // The stored key still matches a retransmission, which gets the 200.
+    l.handle(
+        now + Duration::from_secs(1),
+        udp_from(UAC),
+        datagram.clone(),
+    );
+    let (again, events) = drain(&mut l);
+    assert!(events.is_empty());
+    assert_eq!(again.len(), 1);
+    assert_eq!(sent_message(&again[0]).status(), Some(200));
+}

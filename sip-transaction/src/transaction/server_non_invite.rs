@@ -3,13 +3,13 @@
 //! [RFC 3261 §17.2.2]: https://www.rfc-editor.org/rfc/rfc3261#section-17.2.2
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use sip_message::Message;
 
 use super::{InvalidResponse, ServerEvent};
-use crate::{Timer, TimerConfig, Timers};
+use crate::{Timer, TimerConfig};
 
 /// The states of a non-INVITE server transaction ([RFC 3261 §17.2.2],
 /// figure 8).
@@ -107,11 +107,17 @@ pub struct ServerNonInvite {
     state: ServerNonInviteState,
     /// Dropped once the final response is sent: a completed transaction
     /// only answers retransmissions, and under a REGISTER flood Timer J
-    /// keeps hundreds of thousands of them alive.
-    request: Option<Message>,
+    /// keeps hundreds of thousands of them alive. Boxed, so that the
+    /// Completed state does not carry a message's worth of empty space.
+    request: Option<Box<Message>>,
     reliable: bool,
-    cfg: TimerConfig,
-    timers: Timers,
+    /// Timer J's duration on an unreliable transport, 64*T1. The machine
+    /// keeps this and its one timer rather than a whole [`TimerConfig`]
+    /// and [`Timers`](crate::Timers) table: it is the transaction a
+    /// registrar or proxy holds by the hundred thousand.
+    timer_j: Duration,
+    /// When Timer J fires, once armed.
+    j_at: Option<Instant>,
     /// The last response sent, serialized once: what a request
     /// retransmission gets in Proceeding and Completed.
     last_response: Option<Bytes>,
@@ -130,10 +136,10 @@ impl ServerNonInvite {
         // initialized." No timer runs until the final response.
         Self {
             state: ServerNonInviteState::Trying,
-            request: Some(request),
+            request: Some(Box::new(request)),
             reliable,
-            cfg,
-            timers: Timers::default(),
+            timer_j: cfg.timeout(),
+            j_at: None,
             last_response: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -149,7 +155,7 @@ impl ServerNonInvite {
     /// was sent (then `None`: the transaction keeps only the response it
     /// repeats to retransmissions).
     pub fn request(&self) -> Option<&Message> {
-        self.request.as_ref()
+        self.request.as_deref()
     }
 
     /// A retransmission of the request that the layer matched to this
@@ -221,7 +227,7 @@ impl ServerNonInvite {
                 if self.reliable {
                     self.terminate();
                 } else {
-                    self.timers.set(Timer::J, now + self.cfg.timeout());
+                    self.j_at = Some(now + self.timer_j);
                 }
             }
             _ => {
@@ -237,9 +243,9 @@ impl ServerNonInvite {
     /// Fires every timer due at `now`. Idempotent; a call before the next
     /// [`poll_timeout`](Self::poll_timeout) instant does nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some((_, timer)) = self.timers.next().filter(|&(at, _)| at <= now) {
-            self.timers.stop(timer);
-            if timer == Timer::J && self.state == ServerNonInviteState::Completed {
+        if self.j_at.is_some_and(|at| at <= now) {
+            self.j_at = None;
+            if self.state == ServerNonInviteState::Completed {
                 // §17.2.2: "The server transaction remains in this state
                 // until Timer J fires, at which point it MUST transition to
                 // the "Terminated" state."
@@ -260,7 +266,14 @@ impl ServerNonInvite {
 
     /// The next response to send, if any.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.transmits.pop_front()
+        let next = self.transmits.pop_front();
+        if self.state == ServerNonInviteState::Completed && self.transmits.is_empty() {
+            // Completed lasts 32 s over UDP (Timer J) and sends again only
+            // if the request is retransmitted: the queue's buffer goes back
+            // to the allocator instead of staying with every transaction.
+            self.transmits = VecDeque::new();
+        }
+        next
     }
 
     /// The next event for the TU, if any.
@@ -271,7 +284,7 @@ impl ServerNonInvite {
     /// When [`handle_timeout`](Self::handle_timeout) must next be called,
     /// and for which timer; `None` when no timer is armed.
     pub fn poll_timeout(&self) -> Option<(Instant, Timer)> {
-        self.timers.next()
+        self.j_at.map(|at| (at, Timer::J))
     }
 
     /// Whether the transaction reached the Terminated state.
@@ -288,7 +301,7 @@ impl ServerNonInvite {
     fn terminate(&mut self) {
         if self.state != ServerNonInviteState::Terminated {
             self.state = ServerNonInviteState::Terminated;
-            self.timers.clear();
+            self.j_at = None;
             self.events.push_back(ServerEvent::Terminated);
         }
     }
