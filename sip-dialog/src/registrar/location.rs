@@ -326,7 +326,12 @@ impl MemoryLocation {
             id,
             aor: aor.to_owned(),
         }));
-        let list = self.table.entry(aor.to_owned()).or_default();
+        // Most AORs have one contact: a new list holds exactly one binding
+        // (a `Vec` would otherwise start with room for four, about 1 KB).
+        let list = self
+            .table
+            .entry(aor.to_owned())
+            .or_insert_with(|| Vec::with_capacity(1));
         match list.iter_mut().find(|s| s.binding.uri() == binding.uri()) {
             Some(old) => *old = Stored { id, binding },
             None => {
@@ -432,5 +437,45 @@ impl LocationService for MemoryLocation {
 
     fn poll_timeout(&self) -> Option<Instant> {
         self.heap.peek().map(|e| e.0.at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sip_message::NameAddr;
+
+    #[allow(clippy::disallowed_methods)]
+    fn t0() -> Instant {
+        Instant::now()
+    }
+
+    fn binding(uri: &str, t0: Instant) -> Binding {
+        Binding {
+            contact: NameAddr::new(None, &Uri::parse(uri).unwrap()),
+            expires_at: t0 + std::time::Duration::from_secs(3600),
+            q: 1000,
+            call_id: "c".to_owned(),
+            cseq: 1,
+            path: Vec::new(),
+            source: None,
+            registered_at: t0,
+        }
+    }
+
+    /// A registrar holds one list per address-of-record for the binding's
+    /// lifetime (an hour by default), and most have a single contact: the
+    /// list holds exactly what it stores, not room for four.
+    #[test]
+    fn a_single_binding_takes_one_slot() {
+        let t0 = t0();
+        let mut loc = MemoryLocation::new();
+        let aor = "sip:bob@biloxi.example.com";
+        let one = [BindingChange::Upsert(binding("sip:bob@192.0.2.4", t0))];
+        loc.apply(t0, aor, &one).unwrap();
+        assert_eq!(loc.table.get(aor).map(Vec::capacity), Some(1));
+        let two = [BindingChange::Upsert(binding("sip:bob@192.0.2.5", t0))];
+        loc.apply(t0, aor, &two).unwrap();
+        assert_eq!(loc.lookup(t0, aor).len(), 2);
     }
 }

@@ -512,10 +512,9 @@ impl<L: LocationService> Registrar<L> {
             // "The registrar MAY choose an expiration less than the
             // requested expiration interval."
             let expires = requested.min(cfg.max_expires);
-            // Copy the value out of the request's buffer so that a binding
-            // does not keep the whole REGISTER alive.
-            let contact =
-                NameAddr::parse(&ByteString::from(addr.as_str())).map_err(|_| Reject::new(400))?;
+            // Copied out of the request's buffer so that a binding does
+            // not keep the whole REGISTER alive.
+            let contact = addr.detached();
             updates.push(ContactUpdate {
                 contact,
                 q,

@@ -113,6 +113,31 @@ fn rfc3261_10_3_step8_successful_registration() {
     assert_eq!(b.registered_at, t0);
 }
 
+/// A binding lives for its expiration interval (an hour by default), its
+/// REGISTER for microseconds: what the location service stores must not
+/// keep the REGISTER's buffer alive (a parsed Contact slices it).
+#[test]
+fn rfc3261_10_3_step7_a_binding_does_not_hold_its_register() {
+    let mut r = registrar();
+    let t0 = t0();
+    let wire = register(
+        1,
+        &["Contact: \"Bob\" <sips:bob@client.biloxi.example.com>;q=0.5"],
+    )
+    .to_bytes();
+    let req = Message::parse(wire.clone()).unwrap();
+    let ok = r.handle(t0, &req, None);
+    assert_eq!(ok.status(), Some(200));
+    drop((req, ok));
+    let b = &r.bindings(t0, &bob())[0];
+    assert_eq!(b.contact.display_name().as_deref(), Some("Bob"));
+    assert_eq!(b.q, 500);
+    assert!(
+        wire.is_unique(),
+        "the binding still references the REGISTER"
+    );
+}
+
 /// RFC 3261 §10.2.4: "A UA refreshes a binding by sending a REGISTER"; §10.3
 /// step 7: if the Call-ID is the same and the CSeq "is higher than that of
 /// the existing binding, it MUST update ... the binding".

@@ -60,6 +60,17 @@ impl NameAddr {
         })
     }
 
+    /// The same address in a buffer of its own, the size of its text.
+    ///
+    /// A parsed address slices the header value it was read from, and so
+    /// keeps the whole message's buffer alive. An address kept long after
+    /// its message, such as a registrar's binding, should be detached.
+    #[must_use]
+    pub fn detached(&self) -> Self {
+        let copy = ByteString::from(self.as_str().to_owned());
+        parse(&copy, false).unwrap_or_else(|_| self.clone())
+    }
+
     /// The value as written.
     pub fn as_str(&self) -> &str {
         self.raw()
@@ -466,6 +477,26 @@ mod tests {
         // RFC 4475 §3.1.1.6: no space between display name and '<'.
         let f = From::parse_str("caller<sip:caller@example.com>;tag=323").unwrap();
         assert_eq!(f.display_name().as_deref(), Some("caller"));
+    }
+
+    #[test]
+    fn detached_address_equals_and_frees_the_message() {
+        let buffer = bytes::Bytes::from(
+            "Contact: \"Bob\" <sip:bob@192.0.2.4:5060;transport=tcp>;q=0.7;expires=60\r\n"
+                .to_owned(),
+        );
+        let value = ByteString::try_from(buffer.slice(9..buffer.len() - 2)).unwrap();
+        let c = Contact::parse(&value).unwrap();
+        let parsed = c.address().unwrap().clone();
+        let detached = parsed.detached();
+        assert_eq!(detached, parsed);
+        assert_eq!(detached.as_str(), parsed.as_str());
+        assert_eq!(detached.params().get("q"), Some(Some("0.7")));
+        drop((value, c, parsed));
+        assert!(
+            buffer.is_unique(),
+            "the detached address still shares the message's buffer"
+        );
     }
 
     /// RFC 4475 §3.3.12 / §3.3.13: parameters of a bare URI belong to the header.
