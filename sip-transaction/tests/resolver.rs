@@ -244,6 +244,23 @@ fn zone() -> InMemoryZoneHandler<TokioRuntimeProvider> {
         aaaa("a.chain.example.test.", "::1", TTL),
         a("b.chain.example.test.", "127.0.0.12", TTL),
         a("c.chain.example.test.", "127.0.0.13", TTL),
+        // weights: two UDP servers of one priority, weights 2 and 1.
+        srv(
+            "_sip._udp.weights.example.test.",
+            10,
+            1,
+            5060,
+            "light.weights.example.test.",
+        ),
+        srv(
+            "_sip._udp.weights.example.test.",
+            10,
+            2,
+            5060,
+            "heavy.weights.example.test.",
+        ),
+        a("light.weights.example.test.", "127.0.0.61", TTL),
+        a("heavy.weights.example.test.", "127.0.0.62", TTL),
         // srvonly: no NAPTR, SRV for UDP and TCP.
         srv(
             "_sip._udp.srvonly.example.test.",
@@ -354,8 +371,40 @@ async fn rfc2782_weighted_order_varies_by_seed() {
             assert_eq!(targets[0], udp("127.0.0.12:5062"));
         }
     }
-    // Expected 61/101 of the runs; allow for 200 samples.
+    // Expected 60/100 of the runs; allow for 200 samples.
     assert!((90..=150).contains(&a_first), "{a_first} of {runs}");
+}
+
+/// RFC 2782 through a real DNS server: of two SRV targets of the same
+/// priority, the weight-2 one comes first about twice as often as the
+/// weight-1 one over many draws (one resolver, so one random stream,
+/// per draw; the answer is cached after the first).
+#[tokio::test]
+async fn rfc2782_weight_two_target_first_twice_as_often_as_weight_one() {
+    let dns = TestDns::start().await;
+    let u = uri("sip:alice@weights.example.test;transport=udp");
+    let (mut heavy, mut light) = (0u32, 0u32);
+    for seed in 0..600 {
+        let resolver = Resolver::with_name_server(dns.addr)
+            .unwrap()
+            .with_rng_seed(seed);
+        let targets = resolver.resolve(&u).await.unwrap();
+        assert_eq!(targets.len(), 2, "{targets:?}");
+        if targets[0] == udp("127.0.0.62:5060") {
+            heavy += 1;
+        } else {
+            assert_eq!(targets[0], udp("127.0.0.61:5060"));
+            light += 1;
+        }
+    }
+    eprintln!("weight 2 first {heavy} times, weight 1 first {light} times");
+    // 400 and 200 expected; a standard deviation is about 11.5.
+    assert!(
+        (350..=450).contains(&heavy),
+        "weight 2 first {heavy} times, weight 1 {light}"
+    );
+    let ratio = f64::from(heavy) / f64::from(light);
+    assert!((1.6..=2.5).contains(&ratio), "ratio {ratio}");
 }
 
 /// RFC 3263 §4.1: "If no NAPTR records are found, the client constructs SRV

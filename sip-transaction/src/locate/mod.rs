@@ -343,6 +343,15 @@ fn naptr_transport(services: &str, secure: bool) -> Option<Transport> {
 /// running sum value is the first in the selected order which is greater
 /// than or equal to the random number selected."
 ///
+/// The draw's lower end is 0 only when the group has a weight-0 record:
+/// the 0 is what gives such records their "very small chance" (1 in
+/// sum + 1). Without one, a draw of 0 would go to whichever record the
+/// DNS answer happened to list first, on top of its weight: with weights
+/// 2 and 1 the heavier record would come first 3 times in 4 or 2 in 4
+/// depending on the answer's order, instead of 2 in 3. So the draw is
+/// 1..=sum then, and every weighted record comes first in proportion to
+/// its weight, in either case.
+///
 /// [RFC 2782]: https://www.rfc-editor.org/rfc/rfc2782
 pub fn order_srv<R: Rng + ?Sized>(mut records: Vec<SrvRecord>, rng: &mut R) -> Vec<SrvRecord> {
     records.retain(|r| !r.is_unavailable());
@@ -361,7 +370,9 @@ pub fn order_srv<R: Rng + ?Sized>(mut records: Vec<SrvRecord>, rng: &mut R) -> V
             // u64: a 64 KiB DNS message holds a few thousand records of
             // weight at most 65535, far below 2^64.
             let sum: u64 = group.iter().map(|r| u64::from(r.weight)).sum();
-            let pick = rng.random_range(0..=sum);
+            // Zero weights sort first, so the group's first record tells.
+            let low = u64::from(group[0].weight != 0 && sum > 0);
+            let pick = rng.random_range(low..=sum);
             let mut running = 0u64;
             let at = group
                 .iter()

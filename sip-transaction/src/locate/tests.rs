@@ -416,8 +416,8 @@ fn rfc2782_root_target_is_dropped() {
 }
 
 /// RFC 2782: "Larger weights SHOULD be given a proportionately higher
-/// probability of being selected." With the RFC's draw of a number in
-/// 0..=sum, weights 60/30/10 come first 61, 30 and 10 times in 101.
+/// probability of being selected." Weights 60/30/10 come first 60, 30 and
+/// 10 times in 100.
 #[test]
 fn rfc2782_weights_are_proportional() {
     let mut rng = StdRng::seed_from_u64(3263);
@@ -433,11 +433,34 @@ fn rfc2782_weights_are_proportional() {
         assert_eq!(out.len(), 3);
         first[usize::from(out[0].port - 1)] += 1;
     }
-    for (count, expected) in first.iter().zip([61.0 / 101.0, 30.0 / 101.0, 10.0 / 101.0]) {
+    for (count, expected) in first.iter().zip([0.6, 0.3, 0.1]) {
         let share = f64::from(*count) / f64::from(draws);
         assert!(
             (share - expected).abs() < 0.02,
             "share {share} expected {expected} ({first:?})"
+        );
+    }
+}
+
+/// RFC 2782: a weight-2 target is chosen about twice as often as a
+/// weight-1 target of the same priority, whichever of the two the DNS
+/// answer lists first (the RFC's literal draw from 0 would give the first
+/// listed one an extra chance: 3:1 one way, 1:1 the other).
+#[test]
+fn rfc2782_weight_two_is_chosen_twice_as_often_as_weight_one() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let draws = 9_000;
+    for records in [
+        vec![srv(0, 2, 1, "two."), srv(0, 1, 2, "one.")],
+        vec![srv(0, 1, 2, "one."), srv(0, 2, 1, "two.")],
+    ] {
+        let two_first = (0..draws)
+            .filter(|_| order_srv(records.clone(), &mut rng)[0].port == 1)
+            .count();
+        // 6,000 expected; a standard deviation is about 45.
+        assert!(
+            (5_800..=6_200).contains(&two_first),
+            "{two_first} of {draws}"
         );
     }
 }
