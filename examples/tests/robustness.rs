@@ -506,8 +506,8 @@ fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Duration> {
 ///
 /// Requests that carry a Via (so a response can be routed, §18.2.2) but
 /// miss Call-ID or From, break the Request-URI or disagree with their CSeq
-/// each get 400 over UDP, and a well-formed OPTIONS right after still gets
-/// 200. Datagrams of pure garbage, with no Via to answer, are dropped
+/// each get 400 over UDP, a request line with version SIP/3.0 gets 505
+/// (§21.5.6), and a well-formed OPTIONS right after each still gets 200. Datagrams of pure garbage, with no Via to answer, are dropped
 /// without taking the proxy down. Then SIGINT stops it cleanly (exit 0,
 /// the final counters logged).
 #[test]
@@ -517,49 +517,63 @@ fn rfc3261_16_3_step1_malformed_request_gets_400_and_server_keeps_serving() {
     let own = format!("sip:{}", proxy.udp());
     udp.expect_options_200("OPTIONS before any bad input");
 
-    let bad: Vec<(&str, Req)> = vec![
+    let bad: Vec<(&str, Req, u16)> = vec![
         (
             "request without Call-ID",
             udp.req("OPTIONS", &own).remove("Call-ID"),
+            400,
         ),
         (
             "request without From",
             udp.req("OPTIONS", &own).remove("From"),
+            400,
         ),
         (
             "request line with an unparsable Request-URI",
             udp.req("OPTIONS", &own)
                 .start_line("OPTIONS sip:[not-an-ipv6 SIP/2.0"),
+            400,
         ),
         (
             "request line with a Request-URI carrying ?headers",
             udp.req("OPTIONS", &own)
                 .start_line(&format!("OPTIONS {own}?Subject=x SIP/2.0")),
+            400,
         ),
         (
             "CSeq method unlike the request method",
             udp.req("OPTIONS", &own).set("CSeq", "1 INVITE"),
+            400,
         ),
         (
             "CSeq number that is not a number",
             udp.req("OPTIONS", &own).set("CSeq", "one OPTIONS"),
+            400,
         ),
         (
             "Max-Forwards that is not a number",
             udp.req("OPTIONS", &own).set("Max-Forwards", "many"),
+            400,
         ),
         (
             "MESSAGE with an unparsable To",
             udp.req("MESSAGE", &format!("sip:bob@{}", proxy.udp()))
                 .set("To", "<<garbage"),
+            400,
+        ),
+        (
+            "request line with version SIP/3.0 (§21.5.6: 505)",
+            udp.req("OPTIONS", &own)
+                .start_line(&format!("OPTIONS {own} SIP/3.0")),
+            505,
         ),
     ];
-    for (what, req) in &bad {
-        let resp = udp.expect(req, 400, what);
+    for (what, req, status) in &bad {
+        let resp = udp.expect(req, *status, what);
         assert_eq!(
             resp.header("Call-ID").unwrap_or(""),
             req.header("Call-ID"),
-            "{what}: the 400 echoes the request's Call-ID, if any (§8.2.6.2):\n{}",
+            "{what}: the {status} echoes the request's Call-ID, if any (§8.2.6.2):\n{}",
             resp.text
         );
         udp.expect_options_200(&format!("OPTIONS right after the {what}"));

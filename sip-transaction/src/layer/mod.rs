@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use sip_message::{HeaderName, Message, Method, ParseError, Via, DEFAULT_MAX_SIZE};
+use sip_message::{ErrorKind, HeaderName, Message, Method, ParseError, Via, DEFAULT_MAX_SIZE};
 
 use crate::config::TimerConfig;
 use crate::ids::IdGenerator;
@@ -606,8 +606,9 @@ impl TransactionLayer {
 
     /// Answers a request that cannot be processed with 400 and a Warning
     /// carrying the parse error (RFC 3261 §8.2.2 leaves the details to the
-    /// server; §21.4.1 is 400). An ACK is never answered (§17.2.3 would
-    /// make it stray anyway).
+    /// server; §21.4.1 is 400), or with 505 when its version is not
+    /// SIP/2.0 (§21.5.6). An ACK is never answered (§17.2.3 would make it
+    /// stray anyway).
     fn reject(
         &mut self,
         now: Instant,
@@ -619,7 +620,11 @@ impl TransactionLayer {
         self.malformed(source, error);
         let text = error.to_string().replace(['"', '\\'], "'");
         let warning = format!("399 {} \"{}\"", self.warn_agent(source.local), text);
-        self.stateless_reply(now, source, msg, via, 400, &[("Warning", &warning)]);
+        let code = match error.kind() {
+            ErrorKind::UnsupportedVersion => 505,
+            _ => 400,
+        };
+        self.stateless_reply(now, source, msg, via, code, &[("Warning", &warning)]);
     }
 
     fn malformed(&mut self, source: Source, error: ParseError) {

@@ -440,6 +440,25 @@ fn rfc3261_18_3_request_shorter_than_its_content_length_gets_400() {
     assert!(l.is_empty());
 }
 
+/// RFC 3261 §21.5.6: "505 Version Not Supported: The server does not
+/// support, or refuses to support, the SIP protocol version that was used
+/// in the request." RFC 4475 §3.1.2.16 (badvers): SIP/7.0 in the request
+/// line and the Via.
+#[test]
+fn rfc3261_21_5_6_unsupported_version_gets_505() {
+    let now = t0();
+    let mut l = layer(UAS);
+    let badvers = "OPTIONS sip:t.watson@example.org SIP/7.0\r\nVia:     SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw\r\nMax-Forwards:     70\r\nFrom:    A. Bell <sip:a.g.bell@example.com>;tag=qweoiqpe\r\nTo:      T. Watson <sip:t.watson@example.org>\r\nCall-ID: badvers.31417@c.example.com\r\nCSeq:    1 OPTIONS\r\nl: 0\r\n\r\n";
+    l.handle(now, udp_from(UAC), Bytes::from(badvers));
+    let (t, ev) = drain(&mut l);
+    assert!(matches!(&ev[..], [Event::Malformed { .. }]), "{ev:?}");
+    assert_eq!(t.len(), 1, "{t:?}");
+    let resp = sent_message(&t[0]);
+    assert_eq!(resp.status(), Some(505), "{resp:?}");
+    assert_eq!(resp.call_id(), Some("badvers.31417@c.example.com"));
+    assert!(l.is_empty());
+}
+
 /// A request missing a mandatory header gets a stateless 400 whose Warning
 /// says what is wrong, and the layer keeps serving.
 #[test]
