@@ -180,7 +180,7 @@ pub struct LayerStats {
     /// Messages re-sent: requests on Timer A or E, final responses on
     /// Timer G, and responses re-sent for a retransmitted request.
     pub retransmissions_sent: u64,
-    /// Datagrams or messages dropped or answered 400 as malformed.
+    /// Datagrams or messages dropped or answered 400 (or 505) as malformed.
     pub malformed: u64,
     /// Responses that matched no client transaction.
     pub stray_responses: u64,
@@ -397,7 +397,8 @@ impl TransactionLayer {
     ///
     /// Requests get `received`/`rport` (§18.2.1, RFC 3581) and go to their
     /// server transaction or create one; a request that fails the checks of
-    /// [`Message::validate`] is answered 400 statelessly. Responses go to
+    /// [`Message::validate`] is answered 400 statelessly (505 when its
+    /// version is not SIP/2.0). Responses go to
     /// their client transaction or up as stray. Nothing the peer sends can
     /// make this panic.
     pub fn handle(&mut self, now: Instant, source: Source, data: Bytes) {
