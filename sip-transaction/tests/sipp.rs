@@ -605,7 +605,9 @@ async fn our_uac_calls_sipp_uas_over_tcp() {
 }
 
 /// SIPp as UAS drops 10 % of packets: our INVITE and BYE retransmit
-/// (Timers A and E), SIPp retransmits its 2xx, we re-ACK, and every call
+/// (Timers A and E), SIPp retransmits its 2xx (asserted), a retransmitted
+/// 2xx that reaches us is ACKed again (counted, not asserted: it needs
+/// SIPp to drop our ACK rather than its own 2xx), and every call
 /// completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_uac_with_loss_calls_sipp_uas() {
