@@ -371,6 +371,50 @@ async fn failover_skips_a_dead_target() {
     assert_eq!(r.status(), Some(200));
 }
 
+/// RFC 3263 §4.3: on a timeout the client tries the next target too. The
+/// first target is a UDP socket that never answers (so no ICMP error
+/// either): the transaction retransmits to it (Timer E), times out at
+/// 64*T1 (Timer F, T1 = 10 ms here), and the same request goes to the
+/// second target, which answers.
+#[tokio::test]
+async fn failover_after_a_timeout_tries_the_next_target() {
+    let (server, inc) = bind("127.0.0.1", TcpConfig::default(), LayerConfig::default()).await;
+    let _served = serve(inc);
+    let mut timers = TimerConfig::default();
+    timers.t1(Duration::from_millis(10));
+    let cfg = LayerConfig {
+        timers,
+        ..LayerConfig::default()
+    };
+    let (client, _ci) = bind("127.0.0.1", TcpConfig::default(), cfg).await;
+    let silent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let silent_target = Target::udp(silent.local_addr().unwrap());
+    let live = Target::udp(server.local_addr(Transport::Udp).unwrap());
+    let req = request(Method::Options, live.addr, &[]);
+    let started = tokio::time::Instant::now();
+    let (used, r) = tokio::time::timeout(
+        WAIT,
+        client.send_with_failover(req, &[silent_target, live], true),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(used, live);
+    assert_eq!(r.status(), Some(200));
+    assert!(
+        started.elapsed() >= Duration::from_millis(640),
+        "not before Timer F"
+    );
+    let mut buf = vec![0u8; 2048];
+    let mut copies = 0;
+    while let Ok(Ok(_)) =
+        tokio::time::timeout(Duration::from_millis(20), silent.recv_from(&mut buf)).await
+    {
+        copies += 1;
+    }
+    assert!(copies >= 5, "the silent target got {copies} copies");
+}
+
 /// A TCP target that refuses the connection fails the transaction with a
 /// transport error instead of waiting for Timer F.
 #[tokio::test]
