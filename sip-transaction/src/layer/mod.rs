@@ -186,17 +186,19 @@ pub struct LayerStats {
     pub stray_responses: u64,
 }
 
-/// The four machines behind one enum. Each is boxed, so a slab entry is
-/// the size of the bookkeeping around a machine rather than of the largest
-/// machine: the common long-lived transaction, a completed non-INVITE
-/// server transaction waiting out Timer J, is one of the smallest.
+/// The four machines behind one enum. The three large ones are boxed, so
+/// a slab entry is the size of the bookkeeping around a machine rather
+/// than of the largest machine. The common long-lived transaction, a
+/// completed non-INVITE server transaction waiting out Timer J, is the
+/// smallest (144 bytes): it sits inline, which costs no more memory than a
+/// box would and saves an allocation per REGISTER.
 #[derive(Debug)]
 #[allow(clippy::enum_variant_names)] // named after the RFC's four machines
 enum Tx {
     ClientInvite(Box<ClientInvite>),
     ClientNonInvite(Box<ClientNonInvite>),
     ServerInvite(Box<ServerInvite>),
-    ServerNonInvite(Box<ServerNonInvite>),
+    ServerNonInvite(ServerNonInvite),
 }
 
 #[derive(Debug)]
@@ -499,15 +501,18 @@ impl TransactionLayer {
                 timers,
             )))
         } else {
-            Tx::ServerNonInvite(Box::new(ServerNonInvite::new(
-                now,
-                msg.clone(),
-                reliable,
-                timers,
-            )))
+            Tx::ServerNonInvite(ServerNonInvite::new(now, msg.clone(), reliable, timers))
         };
         let target = via::reply_target(&via, &source);
-        let key = key.detached();
+        // Only a non-INVITE server transaction over UDP outlives its
+        // request (Timer J); an INVITE one keeps its request anyway, and
+        // over TCP Timer J is zero. There a stored key slicing the
+        // datagram costs nothing, and a copy would.
+        let key = if method == Method::Invite || reliable {
+            key
+        } else {
+            key.detached()
+        };
         let id = self.insert(Entry {
             tx,
             key: Key::Server(key.clone()),
