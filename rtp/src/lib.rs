@@ -91,6 +91,8 @@ pub mod relay;
 pub mod rtcp;
 pub mod sdp;
 pub mod session;
+#[cfg(feature = "tokio")]
+mod tasks;
 
 pub use g711::{Law, Tone};
 pub use packet::{

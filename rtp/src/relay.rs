@@ -36,9 +36,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::tasks::Tasks;
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// One side of the relay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -113,8 +113,7 @@ impl Shared {
 pub struct Relay {
     locals: (SocketAddr, SocketAddr),
     shared: Arc<Shared>,
-    stop: watch::Sender<bool>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    tasks: Tasks,
 }
 
 impl Relay {
@@ -125,22 +124,19 @@ impl Relay {
         let sb = Arc::new(UdpSocket::bind(b).await?);
         let locals = (sa.local_addr()?, sb.local_addr()?);
         let shared = Arc::new(Shared::default());
-        let (stop, stop_rx) = watch::channel(false);
-        let tasks = vec![
-            tokio::spawn(forward(
-                Side::A,
-                sa.clone(),
-                sb.clone(),
-                shared.clone(),
-                stop_rx.clone(),
-            )),
-            tokio::spawn(forward(Side::B, sb, sa, shared.clone(), stop_rx)),
-        ];
+        let (tasks, stop_rx) = Tasks::new();
+        tasks.spawn(forward(
+            Side::A,
+            sa.clone(),
+            sb.clone(),
+            shared.clone(),
+            stop_rx.clone(),
+        ));
+        tasks.spawn(forward(Side::B, sb, sa, shared.clone(), stop_rx));
         Ok(Self {
             locals,
             shared,
-            stop,
-            tasks: Mutex::new(tasks),
+            tasks,
         })
     }
 
@@ -179,20 +175,7 @@ impl Relay {
 
     /// Stops forwarding and closes both sockets.
     pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let tasks = match self.tasks.lock() {
-            Ok(mut t) => std::mem::take(&mut *t),
-            Err(_) => return,
-        };
-        for t in tasks {
-            let _ = t.await;
-        }
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
+        self.tasks.shutdown().await;
     }
 }
 

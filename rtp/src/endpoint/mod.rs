@@ -43,11 +43,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::tasks::Tasks;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
 use crate::packet::{RtpHeader, RtpPacket};
 use crate::session::{Arrival, ReceiverStats, SenderStats};
@@ -193,8 +193,7 @@ pub struct RtpEndpoint {
     rtp: Arc<UdpSocket>,
     rtcp: Arc<UdpSocket>,
     shared: Arc<Shared>,
-    stop: watch::Sender<bool>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    tasks: Tasks,
     buf: tokio::sync::Mutex<Vec<u8>>,
 }
 
@@ -227,25 +226,22 @@ impl RtpEndpoint {
             cfg,
         });
         let (tx, rx) = mpsc::channel(shared.cfg.queue.max(1));
-        let (stop, stop_rx) = watch::channel(false);
+        let (tasks, stop_rx) = Tasks::new();
         let rtp = Arc::new(rtp);
         let rtcp = Arc::new(rtcp);
-        let tasks = vec![
-            tokio::spawn(receive_rtp(
-                rtp.clone(),
-                shared.clone(),
-                tx,
-                stop_rx.clone(),
-            )),
-            tokio::spawn(run_rtcp(rtcp.clone(), shared.clone(), rng, stop_rx)),
-        ];
+        tasks.spawn(receive_rtp(
+            rtp.clone(),
+            shared.clone(),
+            tx,
+            stop_rx.clone(),
+        ));
+        tasks.spawn(run_rtcp(rtcp.clone(), shared.clone(), rng, stop_rx));
         Ok((
             Self {
                 rtp,
                 rtcp,
                 shared,
-                stop,
-                tasks: Mutex::new(tasks),
+                tasks,
                 buf: tokio::sync::Mutex::new(Vec::with_capacity(1500)),
             },
             rx,
@@ -371,20 +367,7 @@ impl RtpEndpoint {
 
     /// Stops the receiving and RTCP tasks.
     pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let tasks = match self.tasks.lock() {
-            Ok(mut t) => std::mem::take(&mut *t),
-            Err(_) => return,
-        };
-        for t in tasks {
-            let _ = t.await;
-        }
-    }
-}
-
-impl Drop for RtpEndpoint {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
+        self.tasks.shutdown().await;
     }
 }
 
