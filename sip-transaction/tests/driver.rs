@@ -371,6 +371,28 @@ async fn failover_skips_a_dead_target() {
     assert_eq!(r.status(), Some(200));
 }
 
+/// A layer on a fast clock: T1 = 10 ms, so Timer F fires after 640 ms.
+fn fast_timers() -> LayerConfig {
+    let mut timers = TimerConfig::default();
+    timers.t1(Duration::from_millis(10));
+    LayerConfig {
+        timers,
+        ..LayerConfig::default()
+    }
+}
+
+/// How many datagrams `sock` has queued (it stops at a 20 ms lull).
+async fn datagrams_waiting(sock: &UdpSocket) -> usize {
+    let mut buf = vec![0u8; 2048];
+    let mut n = 0;
+    while let Ok(Ok(_)) =
+        tokio::time::timeout(Duration::from_millis(20), sock.recv_from(&mut buf)).await
+    {
+        n += 1;
+    }
+    n
+}
+
 /// RFC 3263 §4.3: on a timeout the client tries the next target too. The
 /// first target is a UDP socket that never answers (so no ICMP error
 /// either): the transaction retransmits to it (Timer E), times out at
@@ -380,13 +402,7 @@ async fn failover_skips_a_dead_target() {
 async fn failover_after_a_timeout_tries_the_next_target() {
     let (server, inc) = bind("127.0.0.1", TcpConfig::default(), LayerConfig::default()).await;
     let _served = serve(inc);
-    let mut timers = TimerConfig::default();
-    timers.t1(Duration::from_millis(10));
-    let cfg = LayerConfig {
-        timers,
-        ..LayerConfig::default()
-    };
-    let (client, _ci) = bind("127.0.0.1", TcpConfig::default(), cfg).await;
+    let (client, _ci) = bind("127.0.0.1", TcpConfig::default(), fast_timers()).await;
     let silent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let silent_target = Target::udp(silent.local_addr().unwrap());
     let live = Target::udp(server.local_addr(Transport::Udp).unwrap());
@@ -405,13 +421,7 @@ async fn failover_after_a_timeout_tries_the_next_target() {
         started.elapsed() >= Duration::from_millis(640),
         "not before Timer F"
     );
-    let mut buf = vec![0u8; 2048];
-    let mut copies = 0;
-    while let Ok(Ok(_)) =
-        tokio::time::timeout(Duration::from_millis(20), silent.recv_from(&mut buf)).await
-    {
-        copies += 1;
-    }
+    let copies = datagrams_waiting(&silent).await;
     assert!(copies >= 5, "the silent target got {copies} copies");
 }
 
@@ -437,13 +447,7 @@ async fn refused_tcp_connection_is_a_transport_error() {
 /// TimedOut after 64*T1.
 #[tokio::test]
 async fn silent_udp_target_times_out() {
-    let mut timers = TimerConfig::default();
-    timers.t1(Duration::from_millis(10));
-    let cfg = LayerConfig {
-        timers,
-        ..LayerConfig::default()
-    };
-    let (client, _ci) = bind("127.0.0.1", TcpConfig::default(), cfg).await;
+    let (client, _ci) = bind("127.0.0.1", TcpConfig::default(), fast_timers()).await;
     let silent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let to = Target::udp(silent.local_addr().unwrap());
     let mut tx = client
@@ -457,13 +461,7 @@ async fn silent_udp_target_times_out() {
     assert!(matches!(r, Err(Error::TimedOut)), "{r:?}");
     assert!(started.elapsed() >= Duration::from_millis(640));
     // It retransmitted meanwhile (Timer E): several copies arrived.
-    let mut buf = vec![0u8; 2048];
-    let mut copies = 0;
-    while let Ok(Ok(_)) =
-        tokio::time::timeout(Duration::from_millis(20), silent.recv_from(&mut buf)).await
-    {
-        copies += 1;
-    }
+    let copies = datagrams_waiting(&silent).await;
     assert!(copies >= 5, "{copies} copies");
 }
 
