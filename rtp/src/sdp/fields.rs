@@ -210,6 +210,11 @@ impl<'a> Connection<'a> {
         if address.is_empty() || second.is_some_and(|s| s.contains('/')) {
             return None;
         }
+        // A unicast IP address, or a name (`is_ip` false, then it must be
+        // an FQDN): "The slash notation for multiple addresses described
+        // above MUST NOT be used for IP unicast addresses."
+        let unicast =
+            |is_ip: bool| (first.is_none() && (is_ip || is_fqdn(address))).then_some((None, None));
         let (ttl, num_addresses) = match (nettype, addrtype) {
             ("IN", "IP4") => match parse_ipv4(address).ok_or(()) {
                 // §5.7: "Sessions using an "IP4" multicast connection
@@ -219,20 +224,8 @@ impl<'a> Connection<'a> {
                     let ttl = u8::try_from(digits(first?)?).ok()?;
                     (Some(ttl), count(second)?)
                 }
-                // "The slash notation for multiple addresses described above
-                // MUST NOT be used for IP unicast addresses."
-                Ok(_) => {
-                    if first.is_some() {
-                        return None;
-                    }
-                    (None, None)
-                }
-                Err(_) => {
-                    if first.is_some() || !is_fqdn(address) {
-                        return None;
-                    }
-                    (None, None)
-                }
+                Ok(_) => unicast(true)?,
+                Err(_) => unicast(false)?,
             },
             ("IN", "IP6") => match address.parse::<Ipv6Addr>() {
                 // "IP6 multicast does not use TTL scoping, and hence the TTL
@@ -243,18 +236,8 @@ impl<'a> Connection<'a> {
                     }
                     (None, count(first)?)
                 }
-                Ok(_) => {
-                    if first.is_some() {
-                        return None;
-                    }
-                    (None, None)
-                }
-                Err(_) => {
-                    if first.is_some() || !is_fqdn(address) {
-                        return None;
-                    }
-                    (None, None)
-                }
+                Ok(_) => unicast(true)?,
+                Err(_) => unicast(false)?,
             },
             // Another network or address type (§8.2.6 registry): the
             // address is an `extn-addr`, kept whole.
