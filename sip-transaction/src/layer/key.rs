@@ -116,13 +116,12 @@ impl ServerKey {
                     method: detach_method(method),
                 }
             }
+            // `of_request` already copied the Request-URI, Call-ID and top
+            // Via; the From tag and an extension method still slice.
             Self::Rfc2543(k) => Self::Rfc2543(Box::new(Rfc2543Key {
-                request_uri: detach(&k.request_uri),
                 from_tag: k.from_tag.as_deref().map(detach),
-                call_id: detach(&k.call_id),
-                cseq: k.cseq,
-                top_via: detach(&k.top_via),
                 method: detach_method(&k.method),
+                ..(**k).clone()
             })),
         }
     }
